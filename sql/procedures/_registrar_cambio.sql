@@ -1,0 +1,37 @@
+-- _registrar_cambio: internal. Writes the history row and the outbox event of one change
+-- of one customer. Callers run it as the LAST step of their transaction, right before
+-- COMMIT: it locks the outbox_secuencia row, and holding that lock until commit is what
+-- makes outbox ids visible in id order (a reader can then never skip an event).
+-- Adds clienteId and timestamp to the payload so every event carries them the same way.
+DROP PROCEDURE IF EXISTS _registrar_cambio;
+DELIMITER //
+CREATE PROCEDURE _registrar_cambio(
+    IN p_cliente_id         BIGINT,
+    IN p_estado_anterior    VARCHAR(20),
+    IN p_estado_nuevo       VARCHAR(20),
+    IN p_asesor_id          BIGINT,
+    IN p_asesor_anterior_id BIGINT,
+    IN p_actor              VARCHAR(10),
+    IN p_motivo             VARCHAR(40),
+    IN p_event_type         VARCHAR(40),
+    IN p_payload            LONGTEXT,
+    IN p_ahora              DATETIME(6))
+BEGIN
+    DECLARE v_outbox_id BIGINT;
+
+    UPDATE outbox_secuencia SET ultimo_id = LAST_INSERT_ID(ultimo_id + 1) WHERE id = 1;
+    SET v_outbox_id = LAST_INSERT_ID();
+
+    INSERT INTO outbox (id, event_type, cliente_id, asesor_id, previous_asesor_id, payload, created_at)
+    VALUES (v_outbox_id, p_event_type, p_cliente_id, p_asesor_id, p_asesor_anterior_id,
+            JSON_SET(p_payload,
+                     '$.clienteId', CAST(p_cliente_id AS SIGNED),
+                     '$.timestamp', DATE_FORMAT(p_ahora, '%Y-%m-%dT%H:%i:%s.%fZ')),
+            p_ahora);
+
+    INSERT INTO clientes_historial (cliente_id, estado_anterior, estado_nuevo, asesor_id,
+                                    asesor_anterior_id, actor, motivo, outbox_id, created_at)
+    VALUES (p_cliente_id, p_estado_anterior, p_estado_nuevo, p_asesor_id,
+            p_asesor_anterior_id, p_actor, p_motivo, v_outbox_id, p_ahora);
+END//
+DELIMITER ;

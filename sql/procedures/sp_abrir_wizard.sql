@@ -1,0 +1,24 @@
+-- sp_abrir_wizard(cliente_id, asesor_id, lock_token): the asesor opens the management wizard:
+-- derivado -> en_gestion. Event CLIENT_IN_GESTION {clienteId, asesorId, timestamp}.
+DROP PROCEDURE IF EXISTS sp_abrir_wizard;
+DELIMITER //
+CREATE PROCEDURE sp_abrir_wizard(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT, IN p_lock_token LONGTEXT)
+BEGIN
+    DECLARE v_estado VARCHAR(20);
+    DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+
+    START TRANSACTION;
+    CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, p_lock_token, 1, v_ahora, v_estado);
+    IF v_estado <> 'derivado' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45003, MESSAGE_TEXT = 'the wizard is already open (cliente is en_gestion)';
+    END IF;
+    UPDATE clientes
+       SET seguimiento_status = 'en_gestion', opened_at = v_ahora, last_activity = v_ahora, updated_at = v_ahora
+     WHERE id = p_cliente_id;
+    CALL _registrar_cambio(p_cliente_id, 'derivado', 'en_gestion', p_asesor_id, NULL, 'asesor',
+                           'wizard_abierto', 'CLIENT_IN_GESTION',
+                           JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED)), v_ahora);
+    COMMIT;
+END//
+DELIMITER ;

@@ -1,0 +1,49 @@
+-- sp_actualizar_cliente(cliente_id, asesor_id, lock_token, datos_json): the asesor edits the
+-- customer. datos_json is a JSON object; keys nombre and telefono change those fields (same
+-- rules as sp_cargar_cliente), every other key is merged into the customer's datos (JSON
+-- merge-patch: a key set to null removes it). Counts as activity; the state does not change.
+-- Event CLIENT_UPDATED {clienteId, asesorId, nombre, telefono, datos, timestamp}.
+DROP PROCEDURE IF EXISTS sp_actualizar_cliente;
+DELIMITER //
+CREATE PROCEDURE sp_actualizar_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT,
+                                       IN p_lock_token LONGTEXT, IN p_datos_json LONGTEXT)
+BEGIN
+    DECLARE v_estado VARCHAR(20);
+    DECLARE v_nombre VARCHAR(200);
+    DECLARE v_telefono VARCHAR(16);
+    DECLARE v_patch LONGTEXT;
+    DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+
+    IF p_datos_json IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'datos_json is required';
+    END IF;
+    CALL _validar_datos(p_datos_json);
+
+    START TRANSACTION;
+    CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, p_lock_token, 1, v_ahora, v_estado);
+    SELECT nombre, telefono INTO v_nombre, v_telefono FROM clientes WHERE id = p_cliente_id;
+    IF JSON_CONTAINS_PATH(p_datos_json, 'one', '$.nombre', '$.telefono') THEN
+        CALL _validar_contacto(
+            IF(JSON_CONTAINS_PATH(p_datos_json, 'one', '$.nombre'),
+               JSON_UNQUOTE(JSON_EXTRACT(p_datos_json, '$.nombre')), v_nombre),
+            IF(JSON_CONTAINS_PATH(p_datos_json, 'one', '$.telefono'),
+               JSON_UNQUOTE(JSON_EXTRACT(p_datos_json, '$.telefono')), v_telefono),
+            v_nombre, v_telefono);
+    END IF;
+    SET v_patch = JSON_REMOVE(p_datos_json, '$.nombre');
+    SET v_patch = JSON_REMOVE(v_patch, '$.telefono');
+    UPDATE clientes
+       SET nombre = v_nombre, telefono = v_telefono,
+           datos = JSON_MERGE_PATCH(COALESCE(datos, JSON_OBJECT()), v_patch),
+           last_activity = v_ahora, updated_at = v_ahora
+     WHERE id = p_cliente_id;
+    CALL _registrar_cambio(p_cliente_id, v_estado, v_estado, p_asesor_id, NULL, 'asesor',
+                           'datos_actualizados', 'CLIENT_UPDATED',
+                           (SELECT JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED), 'nombre', nombre,
+                                               'telefono', telefono, 'datos', datos)
+                              FROM clientes WHERE id = p_cliente_id),
+                           v_ahora);
+    COMMIT;
+END//
+DELIMITER ;

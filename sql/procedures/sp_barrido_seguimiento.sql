@@ -1,0 +1,96 @@
+-- sp_barrido_seguimiento(): the timeout sweep, run every 30 s by ev_barrido_seguimiento (and
+-- callable by hand). Returns to GTR, as no_gestionado, every derivado/en_gestion customer
+-- idle for more than timeout_segundos: clears the assignment, last_activity and lock, and
+-- writes history (reason timeout_no_gestionado) and a CLIENT_RETURNED_TO_GTR event for each.
+-- Result set: devueltos (customers returned), omitido (1 when another sweep was running).
+--
+-- Set-based and bounded: each batch is one transaction of at most barrido_lote customers,
+-- and a run stops after barrido_lotes_max batches. A customer is chosen with a locking read,
+-- which sees the latest committed last_activity: a heartbeat that committed first keeps it
+-- out, and one still in flight holds the row, which SKIP LOCKED leaves for the next run.
+-- A named lock keeps two runs (the scheduler can start one while the last still goes) apart.
+DROP PROCEDURE IF EXISTS sp_barrido_seguimiento;
+DELIMITER //
+CREATE PROCEDURE sp_barrido_seguimiento()
+BEGIN
+    DECLARE v_lock_name VARCHAR(128) DEFAULT CONCAT(DATABASE(), '.barrido_seguimiento');
+    DECLARE v_timeout BIGINT;
+    DECLARE v_lote BIGINT;
+    DECLARE v_lotes_max BIGINT;
+    DECLARE v_lotes BIGINT DEFAULT 0;
+    DECLARE v_n BIGINT DEFAULT 0;
+    DECLARE v_total BIGINT DEFAULT 0;
+    DECLARE v_base BIGINT;
+    DECLARE v_ahora DATETIME(6);
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        ROLLBACK;
+        DO RELEASE_LOCK(v_lock_name);
+        RESIGNAL;
+    END;
+
+    IF COALESCE(GET_LOCK(v_lock_name, 0), 0) = 0 THEN
+        SELECT CAST(0 AS SIGNED) AS devueltos, CAST(1 AS SIGNED) AS omitido;
+    ELSE
+        SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
+        SELECT valor INTO v_lote FROM seguimiento_config WHERE clave = 'barrido_lote';
+        SELECT valor INTO v_lotes_max FROM seguimiento_config WHERE clave = 'barrido_lotes_max';
+
+        DROP TEMPORARY TABLE IF EXISTS tmp_barrido;
+        CREATE TEMPORARY TABLE tmp_barrido (
+            cliente_id       BIGINT      NOT NULL PRIMARY KEY,
+            estado_anterior  VARCHAR(20) NOT NULL,
+            asesor_anterior  BIGINT      NULL
+        ) ENGINE=InnoDB;
+
+        SET v_n = v_lote;
+        WHILE v_n = v_lote AND v_lotes < v_lotes_max DO
+            SET v_ahora = UTC_TIMESTAMP(6);
+            DELETE FROM tmp_barrido;
+            START TRANSACTION;
+            INSERT INTO tmp_barrido (cliente_id, estado_anterior, asesor_anterior)
+                SELECT id, seguimiento_status, asesor_asignado
+                  FROM clientes
+                 WHERE seguimiento_status IN ('derivado', 'en_gestion')
+                   AND last_activity < v_ahora - INTERVAL v_timeout SECOND
+                 ORDER BY last_activity
+                 LIMIT v_lote
+                   FOR UPDATE SKIP LOCKED;
+            SET v_n = ROW_COUNT();
+            IF v_n > 0 THEN
+                UPDATE clientes c JOIN tmp_barrido t ON t.cliente_id = c.id
+                   SET c.seguimiento_status = 'no_gestionado', c.asesor_asignado = NULL,
+                       c.last_activity = NULL, c.lock_token = NULL, c.lock_asesor_id = NULL,
+                       c.updated_at = v_ahora;
+                -- Same ordering rule as _registrar_cambio, for a whole batch: take n ids
+                -- from the sequence, holding its lock until COMMIT.
+                UPDATE outbox_secuencia SET ultimo_id = LAST_INSERT_ID(ultimo_id + v_n) WHERE id = 1;
+                SET v_base = LAST_INSERT_ID() - v_n;
+                INSERT INTO outbox (id, event_type, cliente_id, asesor_id, previous_asesor_id, payload, created_at)
+                    SELECT v_base + ROW_NUMBER() OVER (ORDER BY t.cliente_id), 'CLIENT_RETURNED_TO_GTR',
+                           t.cliente_id, NULL, t.asesor_anterior,
+                           JSON_OBJECT('clienteId', t.cliente_id,
+                                       'reason', 'timeout_no_gestionado',
+                                       'previousAsesor', t.asesor_anterior,
+                                       'seguimiento_status', 'no_gestionado',
+                                       'timestamp', DATE_FORMAT(v_ahora, '%Y-%m-%dT%H:%i:%s.%fZ')),
+                           v_ahora
+                      FROM tmp_barrido t;
+                INSERT INTO clientes_historial (cliente_id, estado_anterior, estado_nuevo, asesor_id,
+                                                asesor_anterior_id, actor, motivo, outbox_id, created_at)
+                    SELECT o.cliente_id, t.estado_anterior, 'no_gestionado', NULL, t.asesor_anterior,
+                           'system', 'timeout_no_gestionado', o.id, v_ahora
+                      FROM tmp_barrido t JOIN outbox o ON o.id > v_base AND o.id <= v_base + v_n
+                                                      AND o.cliente_id = t.cliente_id;
+            END IF;
+            COMMIT;
+            SET v_total = v_total + v_n;
+            SET v_lotes = v_lotes + 1;
+        END WHILE;
+
+        DROP TEMPORARY TABLE IF EXISTS tmp_barrido;
+        DO RELEASE_LOCK(v_lock_name);
+        SELECT CAST(v_total AS SIGNED) AS devueltos, CAST(0 AS SIGNED) AS omitido;
+    END IF;
+END//
+DELIMITER ;

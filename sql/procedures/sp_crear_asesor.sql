@@ -1,0 +1,17 @@
+-- sp_crear_asesor(nombre): adds an asesor. Result set: asesor_id.
+DROP PROCEDURE IF EXISTS sp_crear_asesor;
+DELIMITER //
+CREATE PROCEDURE sp_crear_asesor(IN p_nombre LONGTEXT)
+BEGIN
+    DECLARE v_nombre LONGTEXT DEFAULT TRIM(p_nombre);
+
+    IF v_nombre IS NULL OR v_nombre = '' THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'nombre is required';
+    END IF;
+    IF CHAR_LENGTH(v_nombre) > 120 THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'nombre is longer than 120 characters';
+    END IF;
+    INSERT INTO asesores (nombre, activo, created_at) VALUES (v_nombre, 1, UTC_TIMESTAMP(6));
+    SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS asesor_id;
+END//
+DELIMITER ;

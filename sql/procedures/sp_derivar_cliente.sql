@@ -1,0 +1,57 @@
+-- sp_derivar_cliente(cliente_id, asesor_id, actor): GTR (actor 'gtr') or a DBA (actor 'dba')
+-- assigns a customer to an active asesor, or reassigns it to another one.
+-- From nuevo, no_gestionado, derivado (to another asesor) or en_gestion (to another asesor:
+-- the old asesor loses the customer and its lock). Starts the inactivity clock.
+-- Event CLIENT_REASSIGNED {clienteId, asesorId, previousAsesor, timestamp}.
+DROP PROCEDURE IF EXISTS sp_derivar_cliente;
+DELIMITER //
+CREATE PROCEDURE sp_derivar_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT, IN p_actor VARCHAR(10))
+BEGIN
+    DECLARE v_estado VARCHAR(20) DEFAULT NULL;
+    DECLARE v_anterior BIGINT DEFAULT NULL;
+    DECLARE v_activo TINYINT DEFAULT NULL;
+    DECLARE v_msg VARCHAR(255);
+    DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+
+    IF p_cliente_id IS NULL OR p_asesor_id IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'cliente_id and asesor_id are required';
+    END IF;
+    IF p_actor IS NULL OR p_actor NOT IN ('gtr', 'dba') THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'actor must be gtr or dba';
+    END IF;
+
+    START TRANSACTION;
+    SELECT seguimiento_status, asesor_asignado INTO v_estado, v_anterior
+      FROM clientes WHERE id = p_cliente_id FOR UPDATE;
+    IF v_estado IS NULL THEN
+        SET v_msg = CONCAT('cliente ', p_cliente_id, ' does not exist');
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45001, MESSAGE_TEXT = v_msg;
+    END IF;
+    SELECT activo INTO v_activo FROM asesores WHERE id = p_asesor_id LOCK IN SHARE MODE;
+    IF v_activo IS NULL OR v_activo = 0 THEN
+        SET v_msg = CONCAT('asesor ', p_asesor_id, ' does not exist or is not active');
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45002, MESSAGE_TEXT = v_msg;
+    END IF;
+    IF v_estado = 'terminado' THEN
+        SET v_msg = CONCAT('cliente ', p_cliente_id, ' is terminado and cannot be assigned again');
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45003, MESSAGE_TEXT = v_msg;
+    END IF;
+    IF v_estado IN ('derivado', 'en_gestion') AND v_anterior <=> p_asesor_id THEN
+        SET v_msg = CONCAT('cliente ', p_cliente_id, ' is already assigned to asesor ', p_asesor_id);
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45003, MESSAGE_TEXT = v_msg;
+    END IF;
+
+    UPDATE clientes
+       SET seguimiento_status = 'derivado', asesor_asignado = p_asesor_id,
+           derivado_at = v_ahora, opened_at = NULL, last_activity = v_ahora,
+           lock_token = NULL, lock_asesor_id = NULL, updated_at = v_ahora
+     WHERE id = p_cliente_id;
+    CALL _registrar_cambio(p_cliente_id, v_estado, 'derivado', p_asesor_id, v_anterior, p_actor,
+                           IF(v_anterior IS NULL, 'asignado', 'reasignado'), 'CLIENT_REASSIGNED',
+                           JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED),
+                                       'previousAsesor', CAST(v_anterior AS SIGNED)),
+                           v_ahora);
+    COMMIT;
+END//
+DELIMITER ;

@@ -1,0 +1,9 @@
+-- sp_revocar_token(token_id): the token stops working at once. Result set: revocados (0 or 1).
+DROP PROCEDURE IF EXISTS sp_revocar_token;
+DELIMITER //
+CREATE PROCEDURE sp_revocar_token(IN p_token_id BIGINT)
+BEGIN
+    UPDATE api_tokens SET revoked_at = UTC_TIMESTAMP(6) WHERE id = p_token_id AND revoked_at IS NULL;
+    SELECT CAST(ROW_COUNT() AS SIGNED) AS revocados;
+END//
+DELIMITER ;

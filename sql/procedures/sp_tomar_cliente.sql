@@ -1,0 +1,35 @@
+-- sp_tomar_cliente(cliente_id, asesor_id): the assigned asesor takes the edit lock.
+-- Result set: lock_token, lock_expires_at (UTC; every activity pushes it to
+-- last_activity + timeout_segundos). Taking it again while it is live returns the SAME token,
+-- so a retried request or a reloaded page keeps working; a lock left by another asesor that
+-- is still live is refused (45005). Counts as activity. No event: the state does not change.
+DROP PROCEDURE IF EXISTS sp_tomar_cliente;
+DELIMITER //
+CREATE PROCEDURE sp_tomar_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT)
+BEGIN
+    DECLARE v_estado VARCHAR(20);
+    DECLARE v_token CHAR(36);
+    DECLARE v_dueno BIGINT;
+    DECLARE v_timeout BIGINT;
+    DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+
+    START TRANSACTION;
+    CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, NULL, 0, v_ahora, v_estado);
+    SELECT lock_token, lock_asesor_id INTO v_token, v_dueno FROM clientes WHERE id = p_cliente_id;
+    -- The lock belongs to the assigned asesor, and reassignment drops it, so another owner
+    -- can only be left by a hand edit of the table; refuse rather than steal it.
+    IF v_token IS NOT NULL AND NOT (v_dueno <=> p_asesor_id) THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45005, MESSAGE_TEXT = 'the lock of this customer is held by another asesor';
+    END IF;
+    IF v_token IS NULL THEN
+        SET v_token = UUID();
+    END IF;
+    UPDATE clientes
+       SET lock_token = v_token, lock_asesor_id = p_asesor_id, last_activity = v_ahora, updated_at = v_ahora
+     WHERE id = p_cliente_id;
+    COMMIT;
+    SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
+    SELECT v_token AS lock_token, v_ahora + INTERVAL v_timeout SECOND AS lock_expires_at;
+END//
+DELIMITER ;

@@ -1,0 +1,15 @@
+-- sp_validar_token(token_sha256): who a bearer token is. Result set: one row (token_id, rol,
+-- asesor_id) for a live token; no row for an unknown or revoked one, or one whose asesor
+-- is no longer active.
+DROP PROCEDURE IF EXISTS sp_validar_token;
+DELIMITER //
+CREATE PROCEDURE sp_validar_token(IN p_token_sha256 LONGTEXT)
+BEGIN
+    SELECT t.id AS token_id, t.rol, t.asesor_id
+      FROM api_tokens t
+      LEFT JOIN asesores a ON a.id = t.asesor_id
+     WHERE t.token_sha256 = p_token_sha256
+       AND t.revoked_at IS NULL
+       AND (t.rol = 'gtr' OR a.activo = 1);
+END//
+DELIMITER ;

@@ -1,0 +1,53 @@
+"""Shared fixtures: a real, migrated database per test session, reset between tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.dburl import DatabaseUrl
+from gateway.migrate import migrate
+from tests.dbserver import NoServerError, drop_database, test_server, throwaway_name
+from tests.support import Db
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[DatabaseUrl]:
+    """The MySQL/MariaDB server of this run; fails the run (never skips) without one."""
+    try:
+        with test_server() as url:
+            yield url
+    except NoServerError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_url(server: DatabaseUrl) -> Iterator[DatabaseUrl]:
+    """A throwaway database with every migration and object installed.
+
+    Its events are disabled: tests call sp_barrido_seguimiento() themselves, so a sweep
+    fired by the scheduler cannot race a test's own assertions. The scheduler test turns
+    the sweep event back on for itself.
+    """
+    url = server.with_database(throwaway_name())
+    migrate(url)
+    db = Db(url)
+    db.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")
+    db.execute("ALTER EVENT ev_purgar_outbox DISABLE")
+    db.close()
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def db(migrated_url: DatabaseUrl) -> Iterator[Db]:
+    """The session's database, emptied of customers, asesores, history, outbox and tokens."""
+    database = Db(migrated_url)
+    database.reset()
+    try:
+        yield database
+    finally:
+        database.close()

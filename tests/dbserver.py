@@ -1,0 +1,101 @@
+"""Finding a real MySQL/MariaDB server for the tests, and throwaway databases on it.
+
+Where the server comes from, first match wins:
+1. ``SEGUIMIENTO_TEST_DSN`` (``mysql://user:password@host:port/any``): that server.
+2. The local server on 127.0.0.1:3306, user root, empty password (every machine of this
+   project's kind runs MariaDB there).
+3. Docker, when an engine answers: a testcontainers ``mysql:8.4`` with the event scheduler on.
+Otherwise the run fails and says how to get one. Database tests never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import mysql.connector
+
+from gateway.dburl import DatabaseUrl
+
+DSN_ENV = "SEGUIMIENTO_TEST_DSN"
+LOCAL = DatabaseUrl(user="root", password="", host="127.0.0.1", port=3306, database="test")
+
+NO_SERVER_HELP = f"""no MySQL/MariaDB server for the tests.
+Give one of:
+  - {DSN_ENV}=mysql://root:password@host:3306/test (any server you may create databases on);
+  - a local server on 127.0.0.1:3306 with user root and an empty password, e.g.
+      apt-get install mariadb-server
+      start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  - a running Docker engine (the tests then start mysql:8.4 with testcontainers)."""
+
+
+class NoServerError(RuntimeError):
+    pass
+
+
+def _reachable(url: DatabaseUrl) -> bool:
+    try:
+        args = url.connect_args()
+        args.pop("database")
+        conn = mysql.connector.connect(**args, connection_timeout=3, use_pure=True)
+    except mysql.connector.Error:
+        return False
+    conn.close()
+    return True
+
+
+def _docker_available() -> bool:
+    try:
+        import docker  # testcontainers depends on it
+
+        docker.from_env(timeout=3).ping()
+    except Exception:
+        return False
+    return True
+
+
+@contextmanager
+def test_server() -> Iterator[DatabaseUrl]:
+    """A server the tests may create and drop databases on."""
+    dsn = os.environ.get(DSN_ENV)
+    if dsn:
+        url = DatabaseUrl.parse(dsn)
+        if not _reachable(url):
+            raise NoServerError(f"{DSN_ENV}={url} does not answer.\n{NO_SERVER_HELP}")
+        yield url
+        return
+    if _reachable(LOCAL):
+        yield LOCAL
+        return
+    if _docker_available():
+        from testcontainers.mysql import MySqlContainer
+
+        container = MySqlContainer("mysql:8.4", username="root", password="test", dbname="test")
+        container.with_command("--event-scheduler=ON")
+        with container:
+            yield DatabaseUrl(
+                user="root",
+                password="test",
+                host=container.get_container_host_ip(),
+                port=int(container.get_exposed_port(3306)),
+                database="test",
+            )
+        return
+    raise NoServerError(NO_SERVER_HELP)
+
+
+def throwaway_name(prefix: str = "seg_test") -> str:
+    """A database name no other run (a CI clone beside this checkout, say) will use."""
+    return f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+
+
+def drop_database(url: DatabaseUrl) -> None:
+    args = url.connect_args()
+    args.pop("database")
+    conn = mysql.connector.connect(**args, use_pure=True, autocommit=True)
+    try:
+        conn.cursor().execute(f"DROP DATABASE IF EXISTS `{url.database}`")
+    finally:
+        conn.close()
