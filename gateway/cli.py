@@ -1,15 +1,28 @@
-"""The ``seguimiento`` command line."""
+"""The ``seguimiento`` command line.
+
+Each subcommand lives in its own module, which provides ``add_arguments(parser)`` and
+``main(args) -> int``; this file only lists them. Modules are imported when their command
+runs, so ``seguimiento migrate`` does not load the web server.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from gateway.dburl import DatabaseUrl, DatabaseUrlError
-from gateway.migrate import MigrationError, migrate
+from gateway.dburl import DatabaseUrlError
+
+# (command, module, one-line help)
+COMMANDS = (
+    ("migrate", "gateway.migrate", "apply migrations and (re)install procedures, views and events"),
+    ("serve", "gateway.server", "serve the REST API, the WebSocket push and the dashboard"),
+    ("token", "gateway.tokens", "create or revoke the gateway's bearer tokens"),
+)
 
 
-def _add_database_url(parser: argparse.ArgumentParser) -> None:
+def add_database_url(parser: argparse.ArgumentParser) -> None:
+    """The one way every command takes its server."""
     parser.add_argument(
         "--database-url",
         metavar="URL",
@@ -17,30 +30,30 @@ def _add_database_url(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _cmd_migrate(args: argparse.Namespace) -> int:
-    url = DatabaseUrl.from_args_or_env(args.database_url)
-    report = migrate(url, log=print)
-    print(
-        f"{url}: {len(report.applied)} migration(s) applied, {len(report.installed)} object(s) "
-        f"installed, {len(report.unchanged)} unchanged; event scheduler {report.event_scheduler}"
-    )
-    return 0
+class CommandError(Exception):
+    """A command failed in a way the user can fix; its message says how."""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="seguimiento", description=__doc__)
+    parser = argparse.ArgumentParser(prog="seguimiento", description="seguimiento: follow-up tracker")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = commands.add_parser("migrate", help="apply migrations and (re)install procedures, views and events")
-    _add_database_url(p)
-    p.set_defaults(func=_cmd_migrate)
+    for name, module, help_text in COMMANDS:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(module=module)
+        # A command's own arguments are added only when it is the one being run.
+        sub.set_defaults(_sub=sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    known, _rest = parser.parse_known_args(argv)
+    module = importlib.import_module(known.module)
+    module.add_arguments(known._sub)
+    args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
-    except (DatabaseUrlError, MigrationError) as exc:
-        print(f"seguimiento: {exc}", file=sys.stderr)
+        return int(module.main(args))
+    except (CommandError, DatabaseUrlError) as exc:
+        print(f"seguimiento {args.command}: {exc}", file=sys.stderr)
         return 2

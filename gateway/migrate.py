@@ -13,6 +13,7 @@ Two runs at once are safe: the whole migration holds a named server lock.
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -30,6 +31,28 @@ LOCK_TIMEOUT_S = 300
 # the same on MySQL 8.4 and MariaDB (a routine keeps the sql_mode it was created with).
 SQL_MODE = ("ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
             "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from gateway.cli import add_database_url
+
+    add_database_url(parser)
+
+
+def main(args: argparse.Namespace) -> int:
+    """``seguimiento migrate``."""
+    from gateway.cli import CommandError
+
+    url = DatabaseUrl.from_args_or_env(args.database_url)
+    try:
+        report = migrate(url, log=print)
+    except (MigrationError, mysql.connector.Error) as exc:
+        raise CommandError(str(exc)) from exc
+    print(
+        f"{url}: {len(report.applied)} migration(s) applied, {len(report.installed)} object(s) "
+        f"installed, {len(report.unchanged)} unchanged; event scheduler {report.event_scheduler}"
+    )
+    return 0
 
 
 class MigrationError(RuntimeError):
