@@ -65,7 +65,8 @@ CREATE TABLE outbox_secuencia (
 INSERT INTO outbox_secuencia (id, ultimo_id) VALUES (1, 0);
 
 -- One row per change of a customer, written in the same transaction as the change and
--- its outbox row (outbox_id links them).
+-- its outbox row (outbox_id links them). A bulk import writes one history row per customer
+-- and one summarising outbox event for the batch, so outbox_id is not unique.
 CREATE TABLE clientes_historial (
     id                  BIGINT       NOT NULL AUTO_INCREMENT,
     cliente_id          BIGINT       NOT NULL,
@@ -78,7 +79,7 @@ CREATE TABLE clientes_historial (
     outbox_id           BIGINT       NOT NULL,
     created_at          DATETIME(6)  NOT NULL,
     PRIMARY KEY (id),
-    UNIQUE KEY uq_historial_outbox (outbox_id),
+    KEY idx_historial_outbox (outbox_id),
     KEY idx_historial_cliente (cliente_id, created_at),
     KEY idx_historial_fecha (created_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

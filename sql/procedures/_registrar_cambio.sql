@@ -1,8 +1,8 @@
 -- _registrar_cambio: internal. Writes the history row and the outbox event of one change
 -- of one customer. Callers run it as the LAST step of their transaction, right before
--- COMMIT: it locks the outbox_secuencia row, and holding that lock until commit is what
--- makes outbox ids visible in id order (a reader can then never skip an event).
--- Adds clienteId and timestamp to the payload so every event carries them the same way.
+-- COMMIT, because it reserves the outbox id (see _reservar_outbox_ids: the lock it takes is
+-- held until commit). Adds clienteId and timestamp to the payload so every event carries
+-- them the same way.
 DROP PROCEDURE IF EXISTS _registrar_cambio;
 DELIMITER //
 CREATE PROCEDURE _registrar_cambio(
@@ -19,8 +19,7 @@ CREATE PROCEDURE _registrar_cambio(
 BEGIN
     DECLARE v_outbox_id BIGINT;
 
-    UPDATE outbox_secuencia SET ultimo_id = LAST_INSERT_ID(ultimo_id + 1) WHERE id = 1;
-    SET v_outbox_id = LAST_INSERT_ID();
+    CALL _reservar_outbox_ids(1, v_outbox_id);
 
     INSERT INTO outbox (id, event_type, cliente_id, asesor_id, previous_asesor_id, payload, created_at)
     VALUES (v_outbox_id, p_event_type, p_cliente_id, p_asesor_id, p_asesor_anterior_id,

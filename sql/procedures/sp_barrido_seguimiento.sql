@@ -20,7 +20,7 @@ BEGIN
     DECLARE v_lotes BIGINT DEFAULT 0;
     DECLARE v_n BIGINT DEFAULT 0;
     DECLARE v_total BIGINT DEFAULT 0;
-    DECLARE v_base BIGINT;
+    DECLARE v_primero BIGINT;
     DECLARE v_ahora DATETIME(6);
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
@@ -62,12 +62,9 @@ BEGIN
                    SET c.seguimiento_status = 'no_gestionado', c.asesor_asignado = NULL,
                        c.last_activity = NULL, c.lock_token = NULL, c.lock_asesor_id = NULL,
                        c.updated_at = v_ahora;
-                -- Same ordering rule as _registrar_cambio, for a whole batch: take n ids
-                -- from the sequence, holding its lock until COMMIT.
-                UPDATE outbox_secuencia SET ultimo_id = LAST_INSERT_ID(ultimo_id + v_n) WHERE id = 1;
-                SET v_base = LAST_INSERT_ID() - v_n;
+                CALL _reservar_outbox_ids(v_n, v_primero);
                 INSERT INTO outbox (id, event_type, cliente_id, asesor_id, previous_asesor_id, payload, created_at)
-                    SELECT v_base + ROW_NUMBER() OVER (ORDER BY t.cliente_id), 'CLIENT_RETURNED_TO_GTR',
+                    SELECT v_primero - 1 + ROW_NUMBER() OVER (ORDER BY t.cliente_id), 'CLIENT_RETURNED_TO_GTR',
                            t.cliente_id, NULL, t.asesor_anterior,
                            JSON_OBJECT('clienteId', t.cliente_id,
                                        'reason', 'timeout_no_gestionado',
@@ -80,7 +77,7 @@ BEGIN
                                                 asesor_anterior_id, actor, motivo, outbox_id, created_at)
                     SELECT o.cliente_id, t.estado_anterior, 'no_gestionado', NULL, t.asesor_anterior,
                            'system', 'timeout_no_gestionado', o.id, v_ahora
-                      FROM tmp_barrido t JOIN outbox o ON o.id > v_base AND o.id <= v_base + v_n
+                      FROM tmp_barrido t JOIN outbox o ON o.id >= v_primero AND o.id < v_primero + v_n
                                                       AND o.cliente_id = t.cliente_id;
             END IF;
             COMMIT;
