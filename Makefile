@@ -1,4 +1,5 @@
 # The project's commands. Each target installs what it needs on a fresh machine first.
+#   make run    - the whole system: database (embedded unless one is configured), gateway, dashboard
 #   make test   - the whole test suite against a real MariaDB/MySQL server
 #   make lint   - ruff and mypy
 
@@ -6,13 +7,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 
-.PHONY: test lint
+.PHONY: run test lint
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/seguimiento run
 
 test: $(STAMP)
 	$(PY) -m pytest
