@@ -3,9 +3,11 @@
 -- From nuevo, no_gestionado, derivado (to another asesor) or en_gestion (to another asesor:
 -- the old asesor loses the customer and its lock). Starts the inactivity clock.
 -- Event CLIENT_REASSIGNED {clienteId, asesorId, previousAsesor, timestamp}.
+-- actor is matched case-insensitively and recorded in lower case. Text arguments are
+-- LONGTEXT so an oversized one reaches the check (45007) instead of failing as 1406.
 DROP PROCEDURE IF EXISTS sp_derivar_cliente;
 DELIMITER //
-CREATE PROCEDURE sp_derivar_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT, IN p_actor VARCHAR(10))
+CREATE PROCEDURE sp_derivar_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT, IN p_actor LONGTEXT)
 BEGIN
     DECLARE v_estado VARCHAR(20) DEFAULT NULL;
     DECLARE v_anterior BIGINT DEFAULT NULL;
@@ -17,7 +19,7 @@ BEGIN
     IF p_cliente_id IS NULL OR p_asesor_id IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'cliente_id and asesor_id are required';
     END IF;
-    IF p_actor IS NULL OR p_actor NOT IN ('gtr', 'dba') THEN
+    IF p_actor IS NULL OR CAST(LOWER(p_actor) AS BINARY) NOT IN ('gtr', 'dba') THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'actor must be gtr or dba';
     END IF;
 
@@ -47,7 +49,7 @@ BEGIN
            derivado_at = v_ahora, opened_at = NULL, last_activity = v_ahora,
            lock_token = NULL, lock_asesor_id = NULL, updated_at = v_ahora
      WHERE id = p_cliente_id;
-    CALL _registrar_cambio(p_cliente_id, v_estado, 'derivado', p_asesor_id, v_anterior, p_actor,
+    CALL _registrar_cambio(p_cliente_id, v_estado, 'derivado', p_asesor_id, v_anterior, LOWER(p_actor),
                            IF(v_anterior IS NULL, 'asignado', 'reasignado'), 'CLIENT_REASSIGNED',
                            JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED),
                                        'previousAsesor', CAST(v_anterior AS SIGNED)),

@@ -4,9 +4,10 @@
 --      many customers match. A dashboard subscribes with since=snapshot_outbox_id and misses
 --      nothing: every later change comes as an event.
 --   2. the page of customers (v_clientes columns, newest first).
+-- estado is LONGTEXT so an oversized value is refused as 45007, not failed as 1406.
 DROP PROCEDURE IF EXISTS sp_listar_clientes;
 DELIMITER //
-CREATE PROCEDURE sp_listar_clientes(IN p_estado VARCHAR(20), IN p_asesor_id BIGINT,
+CREATE PROCEDURE sp_listar_clientes(IN p_estado LONGTEXT, IN p_asesor_id BIGINT,
                                     IN p_limite BIGINT, IN p_desplazamiento BIGINT)
 BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
