@@ -2,6 +2,8 @@
 -- customer. datos_json is a JSON object; keys nombre and telefono change those fields (same
 -- rules as sp_cargar_cliente), every other key is merged into the customer's datos (JSON
 -- merge-patch: a key set to null removes it). Counts as activity; the state does not change.
+-- nombre and telefono must be JSON strings; telefono null clears the phone (as a NULL
+-- telefono does in sp_cargar_cliente).
 -- Event CLIENT_UPDATED {clienteId, asesorId, nombre, telefono, datos, timestamp}.
 DROP PROCEDURE IF EXISTS sp_actualizar_cliente;
 DELIMITER //
@@ -19,6 +21,12 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'datos_json is required';
     END IF;
     CALL _validar_datos(p_datos_json);
+    -- JSON_UNQUOTE would turn null into the text 'null' and an object into its JSON text.
+    IF JSON_TYPE(JSON_EXTRACT(p_datos_json, '$.nombre')) <> 'STRING'
+       OR JSON_TYPE(JSON_EXTRACT(p_datos_json, '$.telefono')) NOT IN ('STRING', 'NULL') THEN
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007,
+            MESSAGE_TEXT = 'nombre and telefono must be JSON strings (telefono may be null)';
+    END IF;
 
     START TRANSACTION;
     CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, p_lock_token, 1, v_ahora, v_estado);
@@ -27,8 +35,9 @@ BEGIN
         CALL _validar_contacto(
             IF(JSON_CONTAINS_PATH(p_datos_json, 'one', '$.nombre'),
                JSON_UNQUOTE(JSON_EXTRACT(p_datos_json, '$.nombre')), v_nombre),
-            IF(JSON_CONTAINS_PATH(p_datos_json, 'one', '$.telefono'),
-               JSON_UNQUOTE(JSON_EXTRACT(p_datos_json, '$.telefono')), v_telefono),
+            CASE WHEN NOT JSON_CONTAINS_PATH(p_datos_json, 'one', '$.telefono') THEN v_telefono
+                 WHEN JSON_TYPE(JSON_EXTRACT(p_datos_json, '$.telefono')) = 'NULL' THEN NULL
+                 ELSE JSON_UNQUOTE(JSON_EXTRACT(p_datos_json, '$.telefono')) END,
             v_nombre, v_telefono);
     END IF;
     SET v_patch = JSON_REMOVE(p_datos_json, '$.nombre');
