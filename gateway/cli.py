@@ -18,6 +18,7 @@ COMMANDS = (
     ("migrate", "gateway.migrate", "apply migrations and (re)install procedures, views and events"),
     ("serve", "gateway.server", "serve the REST API, the WebSocket push and the dashboard"),
     ("token", "gateway.tokens", "create or revoke the gateway's bearer tokens"),
+    ("grants", "gateway.grants", "create least-privilege owner, app and reporting database accounts"),
 )
 
 

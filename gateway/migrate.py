@@ -5,7 +5,10 @@
 3. (Re)installs every procedure, view and event under ``sql/`` whose file changed since it
    was installed, or which is missing; an unchanged object is left alone, so a second run
    changes nothing and running procedures are never dropped under a live gateway.
-4. Enables the events (a replica promoted to primary has them disabled) and turns the event
+4. Where ``seguimiento grants`` recorded accounts (``cuentas_bd``), creates objects with the
+   owner account as DEFINER (re-creating any that another definer owns) and grants the
+   application and reporting accounts again, since a re-installed procedure lost its grants.
+5. Enables the events (a replica promoted to primary has them disabled) and turns the event
    scheduler on where the account may; otherwise it says what to do.
 
 Two runs at once are safe: the whole migration holds a named server lock.
@@ -14,6 +17,7 @@ Two runs at once are safe: the whole migration holds a named server lock.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +25,7 @@ import mysql.connector
 from mysql.connector.abstracts import MySQLConnectionAbstract
 from yoyo import get_backend, read_migrations
 
+from gateway import grants
 from gateway.dburl import DatabaseUrl
 from gateway.sqlfiles import SQL_DIR, SqlObject, load_objects
 
@@ -99,7 +104,12 @@ def migrate(url: DatabaseUrl, log: Callable[[str], None] = lambda _msg: None) ->
             for name in report.applied:
                 log(f"applied migration {name}")
             cur.execute(f"SET SESSION sql_mode = '{SQL_MODE}'")
-            _install_objects(conn, report, log)
+            accounts = grants.recorded_accounts(conn)
+            owner = accounts.get("owner")
+            _install_objects(conn, report, log, owner)
+            if owner is not None:
+                for statement in grants.privilege_statements(url.database, accounts):
+                    cur.execute(statement)
             _enable_events(conn, report, log)
             _ensure_event_scheduler(conn, report)
         finally:
@@ -139,26 +149,37 @@ def _apply_table_migrations(url: DatabaseUrl) -> list[str]:
 
 
 def _install_objects(conn: MySQLConnectionAbstract, report: MigrationReport,
-                     log: Callable[[str], None]) -> None:
+                     log: Callable[[str], None], owner: grants.Account | None) -> None:
     cur = conn.cursor()
     cur.execute("SELECT tipo, nombre, sha256 FROM objetos_instalados")
     recorded = {(kind, name): sha for kind, name, sha in cur.fetchall()}  # type: ignore[misc]
     present = _present_objects(conn)
     for obj in load_objects():
         key = (obj.kind, obj.name)
-        if recorded.get(key) == obj.sha256 and key in present:
+        unchanged = recorded.get(key) == obj.sha256 and key in present
+        if unchanged and (owner is None or present[key] == owner.definer()):
             report.unchanged.append(obj.name)
             continue
-        _install(conn, obj)
+        _install(conn, obj, owner)
         report.installed.append(obj.name)
         log(f"installed {obj.kind.lower()} {obj.name}")
 
 
-def _install(conn: MySQLConnectionAbstract, obj: SqlObject) -> None:
+_CREATE = re.compile(r"^CREATE\s+(OR\s+REPLACE\s+)?(PROCEDURE|VIEW|EVENT)\b", re.IGNORECASE)
+
+
+def _with_definer(statement: str, owner: grants.Account | None) -> str:
+    """``CREATE PROCEDURE ...`` as ``CREATE DEFINER = owner PROCEDURE ...``."""
+    if owner is None:
+        return statement
+    return _CREATE.sub(lambda m: f"CREATE {m.group(1) or ''}DEFINER = {owner.sql()} {m.group(2)}", statement, count=1)
+
+
+def _install(conn: MySQLConnectionAbstract, obj: SqlObject, owner: grants.Account | None) -> None:
     cur = conn.cursor()
     try:
         for statement in obj.statements:
-            cur.execute(statement)
+            cur.execute(_with_definer(statement, owner))
     except mysql.connector.Error as exc:
         raise MigrationError(f"{obj.path.name}: {exc}") from exc
     cur.execute(
@@ -169,15 +190,16 @@ def _install(conn: MySQLConnectionAbstract, obj: SqlObject) -> None:
     )
 
 
-def _present_objects(conn: MySQLConnectionAbstract) -> set[tuple[str, str]]:
+def _present_objects(conn: MySQLConnectionAbstract) -> dict[tuple[str, str], str]:
+    """Every procedure, view and event in the database, with its definer."""
     cur = conn.cursor()
     cur.execute(
-        "SELECT 'PROCEDURE', ROUTINE_NAME FROM information_schema.ROUTINES "
+        "SELECT 'PROCEDURE', ROUTINE_NAME, DEFINER FROM information_schema.ROUTINES "
         " WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE' "
-        "UNION ALL SELECT 'VIEW', TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() "
-        "UNION ALL SELECT 'EVENT', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()"
+        "UNION ALL SELECT 'VIEW', TABLE_NAME, DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() "
+        "UNION ALL SELECT 'EVENT', EVENT_NAME, DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()"
     )
-    return {(kind, name) for kind, name in cur.fetchall()}  # type: ignore[misc]
+    return {(str(kind), str(name)): str(definer) for kind, name, definer in cur.fetchall()}  # type: ignore[misc]
 
 
 def _enable_events(conn: MySQLConnectionAbstract, report: MigrationReport,

@@ -1,0 +1,118 @@
+"""Least privilege: each account logs in and is refused everything beyond its job."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import mysql.connector
+import pytest
+
+from gateway import grants
+from gateway.dburl import DatabaseUrl
+from gateway.migrate import migrate
+from tests.dbserver import drop_database, throwaway_name
+from tests.support import Db, call, connect
+
+DENIED_TABLE = 1142  # ER_TABLEACCESS_DENIED_ERROR
+DENIED_ROUTINE = 1370  # ER_PROCACCESS_DENIED_ERROR
+ACCESS_DENIED = 1045  # ER_ACCESS_DENIED_ERROR: login refused
+
+
+class Granted:
+    def __init__(self, admin: DatabaseUrl, prefix: str) -> None:
+        self.admin = admin
+        self.accounts = grants.accounts_for(prefix)
+        self.passwords = {"app": secrets.token_urlsafe(12), "reporting": secrets.token_urlsafe(12)}
+
+    def login(self, role: str) -> DatabaseUrl:
+        return self.admin.model_copy(update={"user": self.accounts[role].user, "password": self.passwords[role]})
+
+
+@pytest.fixture(scope="module")
+def granted(server: DatabaseUrl) -> Iterator[Granted]:
+    """A fresh database with the three accounts (names unique to this run)."""
+    url = server.with_database(throwaway_name("seg_grants"))
+    g = Granted(url, "sg" + secrets.token_hex(3))
+    migrate(url)
+    grants.apply(url, g.accounts, g.passwords)
+    migrate(url)
+    try:
+        yield g
+    finally:
+        admin = connect(server.with_database("mysql"))
+        for account in g.accounts.values():
+            admin.cursor().execute(f"DROP USER IF EXISTS {account.sql()}")
+        admin.close()
+        drop_database(url)
+
+
+def test_the_committed_script_is_what_the_command_prints() -> None:
+    script = Path(__file__).parent.parent / "sql" / "grants.sql"
+    assert script.read_text() == grants.render_script("seguimiento", grants.accounts_for("seguimiento"))
+
+
+def test_objects_are_owned_by_the_owner_account(granted: Granted) -> None:
+    admin = Db(granted.admin)
+    definers = admin.query(
+        "SELECT DEFINER AS d FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() "
+        "UNION SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() "
+        "UNION SELECT DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")
+    admin.close()
+    assert {r["d"] for r in definers} == {granted.accounts["owner"].definer()}
+
+
+def test_the_owner_cannot_log_in(granted: Granted) -> None:
+    owner = granted.admin.model_copy(update={"user": granted.accounts["owner"].user, "password": "anything"})
+    with pytest.raises(mysql.connector.Error) as info:
+        connect(owner)
+    assert info.value.errno in (ACCESS_DENIED, 4151, 3118)  # 3118/4151: account is locked (MySQL/MariaDB)
+
+
+def test_the_app_account_works_only_through_procedures(granted: Granted) -> None:
+    app = connect(granted.login("app"))
+    asesor = call(app, "sp_crear_asesor", "Ana")[0][0]["asesor_id"]
+    cliente = call(app, "sp_cargar_cliente", "Juan", "999111222", None)[0][0]["cliente_id"]
+    call(app, "sp_derivar_cliente", cliente, asesor, "gtr")
+    token = call(app, "sp_tomar_cliente", cliente, asesor)[0][0]["lock_token"]
+    call(app, "sp_abrir_wizard", cliente, asesor, token)
+    assert call(app, "sp_obtener_cliente", cliente)[0][0]["seguimiento_status"] == "en_gestion"
+    for statement in ("SELECT * FROM clientes", "UPDATE clientes SET nombre = 'x'", "DELETE FROM clientes",
+                      "SELECT * FROM api_tokens", "SELECT * FROM outbox", "INSERT INTO asesores (nombre) VALUES ('x')"):
+        with pytest.raises(mysql.connector.Error) as info:
+            app.cursor().execute(statement)
+        assert info.value.errno == DENIED_TABLE, statement
+    for procedure in ("sp_barrido_seguimiento", "sp_purgar_outbox", "sp_revocar_token"):
+        with pytest.raises(mysql.connector.Error) as info:
+            call(app, procedure, *(() if procedure != "sp_revocar_token" else (1,)))
+        assert info.value.errno == DENIED_ROUTINE, procedure
+    app.close()
+
+
+def test_the_reporting_account_reads_views_and_history_only(granted: Granted) -> None:
+    reporting = connect(granted.login("reporting"))
+    cur = reporting.cursor()
+    for name in grants.REPORTING_OBJECTS:
+        cur.execute(f"SELECT COUNT(*) FROM {name}")
+        cur.fetchall()
+    for statement in ("SELECT * FROM clientes", "SELECT * FROM api_tokens", "SELECT * FROM outbox",
+                      "UPDATE clientes_historial SET motivo = 'x'"):
+        with pytest.raises(mysql.connector.Error) as info:
+            cur.execute(statement)
+        assert info.value.errno == DENIED_TABLE, statement
+    with pytest.raises(mysql.connector.Error) as info:
+        call(reporting, "sp_listar_asesores")
+    assert info.value.errno == DENIED_ROUTINE
+    reporting.close()
+
+
+def test_grants_survive_a_procedure_being_reinstalled(granted: Granted) -> None:
+    admin = Db(granted.admin)
+    admin.execute("DROP PROCEDURE sp_listar_asesores")  # as if its file changed
+    admin.close()
+    report = migrate(granted.admin)
+    assert report.installed == ["sp_listar_asesores"]
+    app = connect(granted.login("app"))
+    call(app, "sp_listar_asesores")
+    app.close()
