@@ -1,0 +1,31 @@
+-- sp_configurar(clave, valor): changes one setting of seguimiento_config, checked:
+-- timeout_segundos 1-86400, outbox_retencion_horas 1-87600, barrido_lote 1-100000,
+-- barrido_lotes_max 1-1000. Unknown keys and values out of range are refused (45007).
+-- Result set: clave, valor_anterior, valor.
+DROP PROCEDURE IF EXISTS sp_configurar;
+DELIMITER //
+CREATE PROCEDURE sp_configurar(IN p_clave VARCHAR(64), IN p_valor BIGINT)
+BEGIN
+    DECLARE v_anterior BIGINT DEFAULT NULL;
+    DECLARE v_msg VARCHAR(255);
+
+    SELECT valor INTO v_anterior FROM seguimiento_config WHERE clave = p_clave;
+    IF v_anterior IS NULL THEN
+        SET v_msg = CONCAT('unknown setting ', COALESCE(p_clave, 'NULL'));
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
+    END IF;
+    IF p_valor IS NULL
+       OR p_valor < 1
+       OR p_valor > CASE p_clave
+                        WHEN 'timeout_segundos' THEN 86400
+                        WHEN 'outbox_retencion_horas' THEN 87600
+                        WHEN 'barrido_lote' THEN 100000
+                        WHEN 'barrido_lotes_max' THEN 1000
+                    END THEN
+        SET v_msg = CONCAT('value out of range for ', p_clave);
+        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
+    END IF;
+    UPDATE seguimiento_config SET valor = p_valor WHERE clave = p_clave;
+    SELECT p_clave AS clave, v_anterior AS valor_anterior, p_valor AS valor;
+END//
+DELIMITER ;
