@@ -1,0 +1,99 @@
+"""The gateway application: ``init_app(settings)`` builds it, ready to run or test.
+
+The database pool and the outbox tailer live in ``cleanup_ctx``: created when the app
+starts, closed when it stops. Shutdown (``on_shutdown``) closes every WebSocket with
+GOING_AWAY first, so the in-flight requests that aiohttp then waits for can finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import WSCloseCode, web
+
+from gateway.http_errors import http_error
+from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, TAILER
+from gateway.metrics import Metrics
+from gateway.procedures import Database
+from gateway.routes import setup_routes
+from gateway.settings import Settings
+from gateway.tailer import Hub, Tailer, gauges
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def init_app(settings: Settings) -> web.Application:
+    """The gateway for ``settings``; nothing connects until the app starts."""
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=[errors_and_metrics])
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app[SOCKETS] = weakref.WeakSet()
+    app.cleanup_ctx.append(_database_and_tailer)
+    app.on_shutdown.append(_close_sockets)
+    setup_routes(app)
+    return app
+
+
+@web.middleware
+async def errors_and_metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure becomes the one error shape (see http_errors); every answer is counted."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = http_error(exc).response()
+    except Exception as exc:
+        response = http_error(exc).response()
+    resource = request.match_info.route.resource
+    route = resource.canonical if resource is not None else "unmatched"
+    request.app[METRICS].request(request.method, route, response.status)
+    return response
+
+
+async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    metrics = app[METRICS]
+    url = settings.database()
+    db = Database(url, size=settings.pool_size, connect_timeout=settings.connect_timeout,
+                  query_timeout=settings.query_timeout, observe=metrics.procedure_call)
+    # The tailer has its own connection, so a busy pool never delays events.
+    tail_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
+                       query_timeout=settings.query_timeout, observe=metrics.procedure_call)
+    hub = Hub(metrics, settings.ws_max_pending_bytes)
+    tailer = Tailer(tail_db, hub, metrics, settings.poll_interval, on_outage=db.discard_idle)
+    db.on_events = tailer.wake
+    app[DATABASE], app[HUB], app[TAILER] = db, hub, tailer
+    metrics.gauges.update(gauges(hub, tailer, db))
+    task = asyncio.get_running_loop().create_task(tailer.run(), name="outbox-tailer")
+    # Wait briefly for the first read so a socket opened right after start can attach; a
+    # database that is down does not stop the gateway from starting (it answers 503).
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.shield(tailer.started.wait()), settings.connect_timeout)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await hub.close()
+        await tail_db.close()
+        await db.close()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    hub = app[HUB]
+    for sub in list(hub.subscribers):
+        hub.detach(sub)
+    open_sockets = app[SOCKETS]
+    sockets = list(open_sockets)
+    await asyncio.gather(
+        *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down") for ws in sockets),
+        return_exceptions=True,
+    )

@@ -1,0 +1,85 @@
+"""Bearer tokens: who is calling, and what that caller may do.
+
+A token arrives in ``Authorization: Bearer <token>`` or, for browsers' WebSockets which
+cannot set headers, in a ``token`` query parameter. The database keeps only its SHA-256
+(``sp_crear_token``), and ``sp_validar_token`` says whose it is on every request, so a
+revoked token stops working at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from aiohttp import web
+
+from gateway import procedures
+from gateway.http_errors import forbidden, unauthorized
+
+TOKEN_PREFIX = "seg_"
+# Tokens this gateway makes are seg_ + 43 url-safe characters; a deployment may record
+# others (any printable token) through sp_crear_token, so accept those shapes too.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9._~+/=-]{16,256}$")
+
+
+def new_token() -> str:
+    """A fresh random bearer token (256 bits)."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_sha256(token: str) -> str:
+    """What the database stores for ``token``: its SHA-256, 64 lowercase hex characters."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The holder of a live token."""
+
+    token_id: int
+    role: Literal["gtr", "asesor"]
+    asesor_id: int | None
+
+    def require_gtr(self) -> None:
+        if self.role != "gtr":
+            raise forbidden("only a GTR token may do this")
+
+    def acting_asesor(self, body_asesor_id: int | None) -> int:
+        """The asesor an asesor token acts as; a different ``asesorId`` in the body is refused."""
+        if self.role != "asesor" or self.asesor_id is None:
+            raise forbidden("only an asesor token may do this")
+        if body_asesor_id is not None and body_asesor_id != self.asesor_id:
+            raise forbidden("an asesor token acts only as its own asesor")
+        return self.asesor_id
+
+    def may_see(self, asesor_asignado: int | None) -> bool:
+        return self.role == "gtr" or (asesor_asignado is not None and asesor_asignado == self.asesor_id)
+
+
+def bearer_token(request: web.Request) -> str:
+    """The request's token, checked for shape only (no database call). 401 when absent."""
+    header = request.headers.get("Authorization")
+    token: str | None = None
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer":
+            raise unauthorized("the Authorization header must be 'Bearer <token>'")
+        token = value.strip()
+    else:
+        token = request.query.get("token")
+    if not token:
+        raise unauthorized()
+    if not _TOKEN_SHAPE.match(token):
+        raise unauthorized("malformed bearer token")
+    return token
+
+
+async def authenticate(db: procedures.Database, token: str) -> Caller:
+    """Who ``token`` belongs to. 401 for an unknown, revoked or inactive asesor's token."""
+    identity = await procedures.validar_token(db, token_sha256(token))
+    if identity is None:
+        raise unauthorized("unknown or revoked token")
+    return Caller(token_id=identity.token_id, role=identity.rol, asesor_id=identity.asesor_id)

@@ -1,0 +1,19 @@
+"""Typed keys of what the gateway application holds (``app[KEY]``)."""
+
+from __future__ import annotations
+
+import weakref
+
+from aiohttp import web
+
+from gateway.metrics import Metrics
+from gateway.procedures import Database
+from gateway.settings import Settings
+from gateway.tailer import Hub, Tailer
+
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", Metrics)
+DATABASE = web.AppKey("database", Database)
+HUB = web.AppKey("hub", Hub)
+TAILER = web.AppKey("tailer", Tailer)
+SOCKETS = web.AppKey("sockets", weakref.WeakSet[web.WebSocketResponse])

@@ -1,0 +1,185 @@
+"""Request and response bodies of the REST API.
+
+Requests are parsed strictly: unknown fields, wrong JSON types (a string where a number
+goes, a number where a string goes) and out-of-range values are refused with 422 before
+any database call. Names follow the seed's front end: ``asesorId``, ``lockToken``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from gateway.procedures import Asesor, Cliente, Estado, Historial
+
+BIGINT_MAX = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
+LockToken = Annotated[str, Field(min_length=1, max_length=64)]
+Nombre = Annotated[str, Field(min_length=1, max_length=200)]
+Telefono = Annotated[str, Field(min_length=1, max_length=40)]
+
+# What the procedures accept as datos (sql/procedures/_validar_datos.sql): a JSON object of
+# at most 64 KiB; MariaDB's JSON functions also stop at 32 levels of nesting.
+DATOS_MAX_BYTES = 65536
+DATOS_MAX_DEPTH = 30
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _check_datos(value: dict[str, Any]) -> dict[str, Any]:
+    if _depth(value) > DATOS_MAX_DEPTH:
+        raise ValueError(f"datos nests deeper than {DATOS_MAX_DEPTH} levels")
+    if len(json.dumps(value, ensure_ascii=False).encode()) > DATOS_MAX_BYTES:
+        raise ValueError("datos is larger than 64 KiB")
+    return value
+
+
+Datos = Annotated[dict[str, Any], AfterValidator(_check_datos)]
+
+
+class Request(BaseModel):
+    """A request body: strict types, no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ClienteNuevo(Request):
+    """POST /api/clientes."""
+
+    nombre: Nombre
+    telefono: Telefono | None = None
+    datos: Datos | None = None
+
+
+class AsesorNuevo(Request):
+    """POST /api/asesores."""
+
+    nombre: Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class Derivacion(Request):
+    """POST /api/clientes/{id}/estatus: GTR assigns or reassigns the customer."""
+
+    tipo: Literal["gtr"]
+    estatus: Literal["derivado"]
+    asesorId: Id
+
+
+class AsesorRequest(Request):
+    """An asesor's action. ``asesorId`` may be omitted: it comes from the token."""
+
+    asesorId: Id | None = None
+
+
+class LockedRequest(AsesorRequest):
+    """An asesor's action on a customer whose edit lock it holds."""
+
+    lockToken: LockToken
+
+
+class CambioEstatus(LockedRequest):
+    """PATCH /api/clientes/{id}/estatus: en_gestion opens the wizard, terminado completes it."""
+
+    estatus: Literal["en_gestion", "terminado"]
+
+
+class ActualizarCliente(LockedRequest):
+    """PUT /api/clientes/{id}: a new nombre and/or telefono (null clears the phone), and keys
+    to merge into datos (a key set to null is removed)."""
+
+    nombre: Nombre | None = None
+    telefono: Telefono | None = None
+    datos: Datos | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> ActualizarCliente:
+        given = self.model_fields_set
+        if "nombre" in given and self.nombre is None:
+            raise ValueError("nombre cannot be null")
+        if not ({"nombre", "telefono"} & given) and not self.datos:
+            raise ValueError("nothing to change: give nombre, telefono or datos")
+        if self.datos and ({"nombre", "telefono"} & self.datos.keys()):
+            raise ValueError("nombre and telefono go at the top level, not inside datos")
+        return self
+
+    def procedure_json(self) -> dict[str, Any]:
+        """The single JSON object sp_actualizar_cliente takes."""
+        merged: dict[str, Any] = dict(self.datos or {})
+        if self.nombre is not None:
+            merged["nombre"] = self.nombre
+        if "telefono" in self.model_fields_set:
+            merged["telefono"] = self.telefono
+        return merged
+
+
+class ListQuery(BaseModel):
+    """GET /api/clientes query string (values arrive as text, so not strict)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    estado: Estado | None = None
+    asesorId: Id | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 50
+    offset: Annotated[int, Field(ge=0, le=BIGINT_MAX)] = 0
+
+
+class Response(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ClienteCreado(Response):
+    clienteId: int
+
+
+class AsesorCreado(Response):
+    asesorId: int
+
+
+class Board(Response):
+    """GET /api/clientes: a page of the board, consistent with outbox id snapshotOutboxId."""
+
+    snapshotOutboxId: int
+    total: int
+    limit: int
+    offset: int
+    clientes: list[Cliente]
+
+
+class HistorialResponse(Response):
+    clienteId: int
+    historial: list[Historial]
+
+
+class Asesores(Response):
+    asesores: list[Asesor]
+
+
+class EstadoCambiado(Response):
+    clienteId: int
+    seguimiento_status: str
+    asesorId: int | None = None
+
+
+class LockResponse(Response):
+    clienteId: int
+    lockToken: str
+    lockExpiresAt: datetime
+
+
+class HeartbeatResponse(Response):
+    clienteId: int
+    lockExpiresAt: datetime
+
+
+class Ack(Response):
+    clienteId: int
+    ok: bool = True

@@ -1,0 +1,504 @@
+"""The one catalogue of what the gateway asks the database: one function per procedure.
+
+Nothing else in the gateway builds SQL. Every function here CALLs one stored procedure
+with bound parameters, drains every result set, and returns typed rows (pydantic models).
+Driver errors are translated into the domain exceptions below in exactly one place,
+:func:`translate_error`, and raised ``from`` the original.
+
+Connections come from :class:`Database`, a small asyncio pool of autocommit UTC sessions
+(``mysql.connector.aio``). A connection that failed in any way other than a procedure's
+own refusal is shut down rather than reused, and a lost connection empties the pool, so a
+restarted server is reached again with fresh sessions without restarting the gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import mysql.connector
+import mysql.connector.aio
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+
+from gateway.dburl import DatabaseUrl
+from gateway.errors import ErrorCode
+
+# ---------------------------------------------------------------------------------------
+# Domain exceptions
+# ---------------------------------------------------------------------------------------
+
+
+class DatabaseError(Exception):
+    """The database could not do what was asked."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class ProcedureRefused(DatabaseError):
+    """A procedure refused the call (SIGNAL SQLSTATE '45000' with a catalogued code)."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class DatabaseUnavailable(DatabaseError):
+    """The database cannot be reached right now; try again shortly."""
+
+
+class DatabaseBusy(DatabaseError):
+    """The database gave up on the call (deadlock or lock wait timeout); nothing was changed, try again."""
+
+
+class UnexpectedDatabaseError(DatabaseError):
+    """The database answered with an error the gateway does not expect."""
+
+
+# MySQL/MariaDB error numbers, by name, grouped by what they mean to a caller.
+LOST_CONNECTION = frozenset({
+    1040,  # ER_CON_COUNT_ERROR: too many connections
+    1053,  # ER_SERVER_SHUTDOWN: the server is shutting down
+    1077,  # ER_NORMAL_SHUTDOWN
+    1152,  # ER_ABORTING_CONNECTION
+    1927,  # ER_CONNECTION_KILLED (MariaDB)
+    2002,  # CR_CONNECTION_ERROR: cannot connect through the socket
+    2003,  # CR_CONN_HOST_ERROR: cannot connect to the host
+    2005,  # CR_UNKNOWN_HOST
+    2006,  # CR_SERVER_GONE_ERROR
+    2013,  # CR_SERVER_LOST: lost connection during a query
+    2055,  # CR_SERVER_LOST_EXTENDED
+    4031,  # ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8): the server dropped an idle session
+})
+TRANSIENT_CONFLICT = frozenset({
+    1205,  # ER_LOCK_WAIT_TIMEOUT
+    1213,  # ER_LOCK_DEADLOCK
+})
+DEADLOCK = 1213
+PROCEDURE_SQLSTATE = "45000"
+# A deadlock victim was rolled back whole (every procedure's exit handler does ROLLBACK),
+# so the call can be made again safely.
+DEADLOCK_RETRIES = 2
+
+
+def translate_error(exc: BaseException) -> DatabaseError:
+    """The domain exception for a driver, socket or timeout error. The only such mapping."""
+    if isinstance(exc, DatabaseError):
+        return exc
+    if isinstance(exc, mysql.connector.Error):
+        errno = exc.errno or 0
+        if exc.sqlstate == PROCEDURE_SQLSTATE and errno in ErrorCode._value2member_map_:
+            return ProcedureRefused(ErrorCode(errno), exc.msg or "")
+        if errno in TRANSIENT_CONFLICT:
+            return DatabaseBusy()
+        if errno in LOST_CONNECTION or isinstance(exc, mysql.connector.errors.InterfaceError):
+            return DatabaseUnavailable()
+        if isinstance(exc, mysql.connector.errors.OperationalError) and errno in (0, -1):
+            return DatabaseUnavailable()
+        return UnexpectedDatabaseError()
+    if isinstance(exc, OSError | asyncio.TimeoutError | ConnectionError | EOFError):
+        return DatabaseUnavailable()
+    return UnexpectedDatabaseError()
+
+
+def _connection_survives(exc: BaseException) -> bool:
+    """Whether a connection that raised ``exc`` is still in a clean state to reuse."""
+    translated = translate_error(exc) if isinstance(exc, Exception) else None
+    return isinstance(translated, ProcedureRefused | DatabaseBusy)
+
+
+# ---------------------------------------------------------------------------------------
+# The connection pool
+# ---------------------------------------------------------------------------------------
+
+Connection = Any  # mysql.connector.aio's connection; its stubs are incomplete
+Row = dict[str, Any]
+CallObserver = Callable[[str, str, float], None]
+
+
+class Database:
+    """An asyncio pool of autocommit, UTC connections to one database, and the CALL helper.
+
+    ``observe(procedure, outcome, seconds)`` is told about every call (for metrics);
+    ``on_events()`` after every successful call of a procedure that writes outbox events
+    (the outbox tailer uses it to deliver them without waiting for its poll).
+    """
+
+    def __init__(
+        self,
+        url: DatabaseUrl,
+        *,
+        size: int = 10,
+        connect_timeout: float = 5.0,
+        query_timeout: float = 30.0,
+        observe: CallObserver | None = None,
+    ) -> None:
+        self.url = url
+        self.size = size
+        self._connect_timeout = connect_timeout
+        self._query_timeout = query_timeout
+        self._observe = observe
+        self._idle: list[Connection] = []
+        self._slots = asyncio.Semaphore(size)
+        self._closed = False
+        self.on_events: Callable[[], None] = lambda: None
+        self.reachable: bool | None = None  # None until the first call says
+
+    async def _connect(self) -> Connection:
+        args = self.url.connect_args()
+        return await mysql.connector.aio.connect(
+            **args,
+            autocommit=True,
+            time_zone="+00:00",
+            ssl_disabled=True,
+            connection_timeout=max(1, round(self._connect_timeout)),
+        )
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A pooled connection; discarded instead of returned if it failed uncleanly."""
+        if self._closed:
+            raise DatabaseUnavailable("the gateway is shutting down")
+        async with self._slots:
+            conn = self._idle.pop() if self._idle else await self._connect()
+            try:
+                yield conn
+            except BaseException as exc:
+                # A procedure's refusal (or a deadlock it rolled back) leaves the session
+                # clean; anything else (lost connection, timeout, cancellation) may not.
+                if _connection_survives(exc) and not self._closed:
+                    self._idle.append(conn)
+                else:
+                    await self._discard(conn)
+                raise
+            else:
+                if self._closed:
+                    await self._discard(conn)
+                else:
+                    self._idle.append(conn)
+
+    async def _discard(self, conn: Connection) -> None:
+        with contextlib.suppress(Exception):
+            await conn.shutdown()
+
+    async def discard_idle(self) -> None:
+        """Shut every idle connection: after a lost connection, the others are stale too."""
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await self._discard(conn)
+
+    async def close(self) -> None:
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), 2)
+
+    async def call(self, procedure: str, args: Sequence[object] = ()) -> list[list[Row]]:
+        """CALL ``procedure`` with bound ``args``; every result set, each a list of dict rows.
+
+        ``procedure`` is always one of this module's constants, never caller input.
+        """
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            for attempt in range(DEADLOCK_RETRIES + 1):
+                try:
+                    sets = await asyncio.wait_for(self._call_once(procedure, args), self._query_timeout)
+                except Exception as exc:
+                    error = translate_error(exc)
+                    retry = (isinstance(exc, mysql.connector.Error) and exc.errno == DEADLOCK
+                             and attempt < DEADLOCK_RETRIES)
+                    if retry:
+                        continue
+                    raise error from exc
+                self.reachable = True
+                return sets
+            raise AssertionError("unreachable")  # pragma: no cover
+        except DatabaseError as exc:
+            outcome = type(exc).__name__
+            if isinstance(exc, DatabaseUnavailable):
+                self.reachable = False
+                await self.discard_idle()
+            elif isinstance(exc, ProcedureRefused):
+                self.reachable = True
+            raise
+        finally:
+            if self._observe is not None:
+                self._observe(procedure, outcome, time.perf_counter() - started)
+
+    async def _call_once(self, procedure: str, args: Sequence[object]) -> list[list[Row]]:
+        placeholders = ", ".join(["%s"] * len(args))
+        async with self.connection() as conn:
+            cur = await conn.cursor(dictionary=True)
+            try:
+                await cur.execute(f"CALL {procedure}({placeholders})", tuple(args))
+                sets: list[list[Row]] = []
+                # Drain every result set, or the session is left out of sync.
+                while True:
+                    if cur.with_rows:
+                        sets.append(list(await cur.fetchall()))
+                    if not await cur.nextset():
+                        break
+                return sets
+            finally:
+                with contextlib.suppress(Exception):
+                    await cur.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Row models
+# ---------------------------------------------------------------------------------------
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """The driver returns naive datetimes; every session runs in UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _json_object(value: object) -> object:
+    """MariaDB hands JSON columns back as text; MySQL may hand back str or bytes."""
+    if isinstance(value, bytes | bytearray):
+        value = value.decode()
+    if isinstance(value, str):
+        return json.loads(value)
+    return value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_json_object)]
+Estado = Literal["nuevo", "derivado", "en_gestion", "terminado", "no_gestionado"]
+ESTADOS: tuple[Estado, ...] = ("nuevo", "derivado", "en_gestion", "terminado", "no_gestionado")
+
+
+class RowModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Cliente(RowModel):
+    """A customer as ``v_clientes`` shows it (the lock token is never included)."""
+
+    cliente_id: int
+    nombre: str
+    telefono: str | None
+    datos: JsonObject | None
+    seguimiento_status: Estado
+    asesor_asignado: int | None
+    created_at: UtcDatetime
+    derivado_at: UtcDatetime | None
+    opened_at: UtcDatetime | None
+    last_activity: UtcDatetime | None
+    wizard_completado: bool
+    fecha_wizard_completado: UtcDatetime | None
+    bloqueado: bool
+    updated_at: UtcDatetime
+
+
+class Listado(RowModel):
+    """One page of the board and the outbox id it is consistent with."""
+
+    snapshot_outbox_id: int
+    total: int
+    clientes: list[Cliente]
+
+
+class Historial(RowModel):
+    historial_id: int
+    cliente_id: int
+    estado_anterior: str | None
+    estado_nuevo: str
+    asesor_id: int | None
+    asesor_anterior_id: int | None
+    actor: str
+    motivo: str
+    outbox_id: int
+    created_at: UtcDatetime
+
+
+class Asesor(RowModel):
+    asesor_id: int
+    nombre: str
+    activo: bool
+
+
+class Lock(RowModel):
+    lock_token: str
+    lock_expires_at: UtcDatetime
+
+
+class LockExpiry(RowModel):
+    lock_expires_at: UtcDatetime
+
+
+class OutboxEvent(RowModel):
+    id: int
+    event_type: str
+    cliente_id: int | None
+    asesor_id: int | None
+    previous_asesor_id: int | None
+    payload: JsonObject
+    created_at: UtcDatetime
+
+
+class OutboxLimits(RowModel):
+    primer_id: int | None
+    ultimo_id: int
+
+
+class TokenIdentity(RowModel):
+    token_id: int
+    rol: Literal["gtr", "asesor"]
+    asesor_id: int | None
+
+
+class ServerState(RowModel):
+    event_scheduler: str
+    barrido_estado: str | None
+    ultimo_outbox_id: int
+    barrido_atraso_segundos: int | None
+
+
+def _one(sets: list[list[Row]], procedure: str) -> Row:
+    if not sets or len(sets[0]) != 1:
+        raise UnexpectedDatabaseError(f"{procedure} did not return exactly one row")
+    return sets[0][0]
+
+
+def _rows(sets: list[list[Row]]) -> list[Row]:
+    return sets[0] if sets else []
+
+
+# ---------------------------------------------------------------------------------------
+# The procedures
+# ---------------------------------------------------------------------------------------
+
+
+async def crear_asesor(db: Database, nombre: str) -> int:
+    """sp_crear_asesor: adds an asesor; its id."""
+    return int(_one(await db.call("sp_crear_asesor", (nombre,)), "sp_crear_asesor")["asesor_id"])
+
+
+async def listar_asesores(db: Database) -> list[Asesor]:
+    """sp_listar_asesores: every asesor."""
+    return [Asesor.model_validate(r) for r in _rows(await db.call("sp_listar_asesores"))]
+
+
+async def cargar_cliente(db: Database, nombre: str, telefono: str | None, datos: dict[str, Any] | None) -> int:
+    """sp_cargar_cliente: GTR loads a customer as nuevo; its id. Event CLIENT_CREATED."""
+    datos_json = None if datos is None else json.dumps(datos, ensure_ascii=False)
+    sets = await db.call("sp_cargar_cliente", (nombre, telefono, datos_json))
+    db.on_events()
+    return int(_one(sets, "sp_cargar_cliente")["cliente_id"])
+
+
+async def derivar_cliente(db: Database, cliente_id: int, asesor_id: int, actor: Literal["gtr", "dba"]) -> None:
+    """sp_derivar_cliente: (re)assigns a customer to an asesor. Event CLIENT_REASSIGNED."""
+    await db.call("sp_derivar_cliente", (cliente_id, asesor_id, actor))
+    db.on_events()
+
+
+async def tomar_cliente(db: Database, cliente_id: int, asesor_id: int) -> Lock:
+    """sp_tomar_cliente: the assigned asesor takes (or retakes) the edit lock."""
+    return Lock.model_validate(_one(await db.call("sp_tomar_cliente", (cliente_id, asesor_id)), "sp_tomar_cliente"))
+
+
+async def heartbeat_cliente(db: Database, cliente_id: int, asesor_id: int, lock_token: str) -> LockExpiry:
+    """sp_heartbeat_cliente: the asesor is still working the customer."""
+    sets = await db.call("sp_heartbeat_cliente", (cliente_id, asesor_id, lock_token))
+    return LockExpiry.model_validate(_one(sets, "sp_heartbeat_cliente"))
+
+
+async def abrir_wizard(db: Database, cliente_id: int, asesor_id: int, lock_token: str) -> None:
+    """sp_abrir_wizard: derivado -> en_gestion. Event CLIENT_IN_GESTION."""
+    await db.call("sp_abrir_wizard", (cliente_id, asesor_id, lock_token))
+    db.on_events()
+
+
+async def actualizar_cliente(
+    db: Database, cliente_id: int, asesor_id: int, lock_token: str, datos: dict[str, Any]
+) -> None:
+    """sp_actualizar_cliente: edits nombre/telefono and merges datos. Event CLIENT_UPDATED."""
+    datos_json = json.dumps(datos, ensure_ascii=False)
+    await db.call("sp_actualizar_cliente", (cliente_id, asesor_id, lock_token, datos_json))
+    db.on_events()
+
+
+async def completar_wizard(db: Database, cliente_id: int, asesor_id: int, lock_token: str) -> None:
+    """sp_completar_wizard: en_gestion -> terminado. Event CLIENT_COMPLETED."""
+    await db.call("sp_completar_wizard", (cliente_id, asesor_id, lock_token))
+    db.on_events()
+
+
+async def liberar_cliente(db: Database, cliente_id: int, asesor_id: int, lock_token: str) -> None:
+    """sp_liberar_cliente: the asesor drops the edit lock and keeps the customer."""
+    await db.call("sp_liberar_cliente", (cliente_id, asesor_id, lock_token))
+
+
+async def listar_clientes(
+    db: Database, estado: Estado | None, asesor_id: int | None, limite: int, desplazamiento: int
+) -> Listado:
+    """sp_listar_clientes: a page of the board and the outbox id it reflects."""
+    sets = await db.call("sp_listar_clientes", (estado, asesor_id, limite, desplazamiento))
+    if len(sets) != 2 or len(sets[0]) != 1:
+        raise UnexpectedDatabaseError("sp_listar_clientes did not return its two result sets")
+    head = sets[0][0]
+    return Listado(
+        snapshot_outbox_id=int(head["snapshot_outbox_id"]),
+        total=int(head["total"]),
+        clientes=[Cliente.model_validate(r) for r in sets[1]],
+    )
+
+
+async def obtener_cliente(db: Database, cliente_id: int) -> Cliente:
+    """sp_obtener_cliente: one customer."""
+    return Cliente.model_validate(_one(await db.call("sp_obtener_cliente", (cliente_id,)), "sp_obtener_cliente"))
+
+
+async def historial_cliente(db: Database, cliente_id: int) -> list[Historial]:
+    """sp_historial_cliente: every change of one customer, oldest first."""
+    return [Historial.model_validate(r) for r in _rows(await db.call("sp_historial_cliente", (cliente_id,)))]
+
+
+async def outbox_leer(db: Database, desde_id: int, limite: int) -> list[OutboxEvent]:
+    """sp_outbox_leer: events with id > desde_id in id order (ids are gap-free)."""
+    return [OutboxEvent.model_validate(r) for r in _rows(await db.call("sp_outbox_leer", (desde_id, limite)))]
+
+
+async def outbox_limites(db: Database) -> OutboxLimits:
+    """sp_outbox_limites: the oldest kept and the newest committed outbox ids."""
+    return OutboxLimits.model_validate(_one(await db.call("sp_outbox_limites"), "sp_outbox_limites"))
+
+
+async def crear_token(
+    db: Database, token_sha256: str, rol: Literal["gtr", "asesor"], asesor_id: int | None, descripcion: str | None
+) -> int:
+    """sp_crear_token: records a bearer token by its SHA-256; the token's id."""
+    sets = await db.call("sp_crear_token", (token_sha256, rol, asesor_id, descripcion))
+    return int(_one(sets, "sp_crear_token")["token_id"])
+
+
+async def validar_token(db: Database, token_sha256: str) -> TokenIdentity | None:
+    """sp_validar_token: who a live token is; None for an unknown or revoked one."""
+    rows = _rows(await db.call("sp_validar_token", (token_sha256,)))
+    return TokenIdentity.model_validate(rows[0]) if rows else None
+
+
+async def revocar_token(db: Database, token_id: int) -> bool:
+    """sp_revocar_token: stops a token at once; whether one was revoked."""
+    return bool(_one(await db.call("sp_revocar_token", (token_id,)), "sp_revocar_token")["revocados"])
+
+
+async def estado_servidor(db: Database) -> ServerState:
+    """sp_estado_servidor: scheduler, sweep event, newest outbox id, sweep delay."""
+    return ServerState.model_validate(_one(await db.call("sp_estado_servidor"), "sp_estado_servidor"))

@@ -1,0 +1,349 @@
+"""The HTTP routes and the WebSocket endpoint. Each REST route is one procedure call.
+
+Order of checks in every handler: a token is present and well formed (401, no database
+call), the body and query parse and validate (400/413/422, no database call), then the
+token is looked up (401) and the caller's role and asesor checked (403), then the call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from gateway import procedures
+from gateway.auth import Caller, authenticate, bearer_token
+from gateway.errors import ErrorCode
+from gateway.http_errors import ApiError, forbidden, http_error, invalid
+from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, TAILER
+from gateway.models import (
+    BIGINT_MAX,
+    Ack,
+    ActualizarCliente,
+    AsesorCreado,
+    Asesores,
+    AsesorNuevo,
+    AsesorRequest,
+    Board,
+    CambioEstatus,
+    ClienteCreado,
+    ClienteNuevo,
+    Derivacion,
+    EstadoCambiado,
+    HeartbeatResponse,
+    HistorialResponse,
+    ListQuery,
+    LockedRequest,
+    LockResponse,
+)
+from gateway.procedures import DatabaseError, ProcedureRefused
+from gateway.tailer import Subscriber
+
+M = TypeVar("M", bound=BaseModel)
+CLIENTE = "/api/clientes/{id:[0-9]{1,19}}"
+
+
+def setup_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/api/clientes", crear_cliente)
+    r.add_get("/api/clientes", listar_clientes)
+    r.add_get(CLIENTE, obtener_cliente)
+    r.add_get(CLIENTE + "/historial", historial_cliente)
+    r.add_post(CLIENTE + "/estatus", derivar_cliente)
+    r.add_patch(CLIENTE + "/estatus", cambiar_estatus)
+    r.add_post(CLIENTE + "/lock", tomar_cliente)
+    r.add_post(CLIENTE + "/heartbeat", heartbeat_cliente)
+    r.add_post(CLIENTE + "/open-wizard", abrir_wizard)
+    r.add_put(CLIENTE, actualizar_cliente)
+    r.add_post(CLIENTE + "/complete-wizard", completar_wizard)
+    r.add_post(CLIENTE + "/release", liberar_cliente)
+    r.add_get("/api/asesores", listar_asesores)
+    r.add_post("/api/asesores", crear_asesor)
+    r.add_get("/health", health)
+    r.add_get("/metrics", metrics)
+    r.add_get("/ws", websocket)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _db(request: web.Request) -> procedures.Database:
+    return request.app[DATABASE]
+
+
+def _json(model: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(text=model.model_dump_json(), status=status, content_type="application/json")
+
+
+def _cliente_id(request: web.Request) -> int:
+    value = int(request.match_info["id"])
+    if not 1 <= value <= BIGINT_MAX:
+        raise ProcedureRefused(ErrorCode.CLIENTE_NOT_FOUND, f"cliente {value} does not exist")
+    return value
+
+
+async def _body(request: web.Request, model: type[M]) -> M:
+    """The request body as ``model``: 413 when too large, 400 when not JSON, 422 when it
+    does not fit. An empty body counts as ``{}``."""
+    raw = await request.read()  # aiohttp refuses bodies over client_max_size with 413
+    if not raw.strip():
+        data: object = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise ApiError(400, "malformed_json", "the body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise invalid("the body must be a JSON object")
+    return model.model_validate(data)
+
+
+async def _start(request: web.Request, model: type[M]) -> tuple[Caller, M]:
+    token = bearer_token(request)
+    body = await _body(request, model)
+    return await authenticate(_db(request), token), body
+
+
+async def _caller(request: web.Request) -> Caller:
+    return await authenticate(_db(request), bearer_token(request))
+
+
+def _not_yours(cliente_id: int) -> ProcedureRefused:
+    return ProcedureRefused(ErrorCode.NOT_ASSIGNED, f"cliente {cliente_id} is not assigned to you")
+
+
+# -- GTR ----------------------------------------------------------------------------------
+
+
+async def crear_cliente(request: web.Request) -> web.Response:
+    caller, body = await _start(request, ClienteNuevo)
+    caller.require_gtr()
+    cliente_id = await procedures.cargar_cliente(_db(request), body.nombre, body.telefono, body.datos)
+    return _json(ClienteCreado(clienteId=cliente_id), status=201)
+
+
+async def derivar_cliente(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, Derivacion)
+    caller.require_gtr()
+    await procedures.derivar_cliente(_db(request), cliente_id, body.asesorId, "gtr")
+    return _json(EstadoCambiado(clienteId=cliente_id, seguimiento_status="derivado", asesorId=body.asesorId))
+
+
+async def crear_asesor(request: web.Request) -> web.Response:
+    caller, body = await _start(request, AsesorNuevo)
+    caller.require_gtr()
+    return _json(AsesorCreado(asesorId=await procedures.crear_asesor(_db(request), body.nombre)), status=201)
+
+
+# -- reads --------------------------------------------------------------------------------
+
+
+async def listar_clientes(request: web.Request) -> web.Response:
+    token = bearer_token(request)
+    query = ListQuery.model_validate({k: v for k, v in request.query.items() if k != "token"})
+    caller = await authenticate(_db(request), token)
+    asesor_id = query.asesorId
+    if caller.role == "asesor":
+        if asesor_id is not None and asesor_id != caller.asesor_id:
+            raise forbidden("an asesor token sees only its own customers")
+        asesor_id = caller.asesor_id
+    listado = await procedures.listar_clientes(_db(request), query.estado, asesor_id, query.limit, query.offset)
+    return _json(Board(snapshotOutboxId=listado.snapshot_outbox_id, total=listado.total, limit=query.limit,
+                       offset=query.offset, clientes=listado.clientes))
+
+
+async def obtener_cliente(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller = await _caller(request)
+    cliente = await procedures.obtener_cliente(_db(request), cliente_id)
+    if not caller.may_see(cliente.asesor_asignado):
+        raise _not_yours(cliente_id)
+    return _json(cliente)
+
+
+async def historial_cliente(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller = await _caller(request)
+    if caller.role != "gtr":
+        # An asesor reads the history of its current customers only.
+        cliente = await procedures.obtener_cliente(_db(request), cliente_id)
+        if not caller.may_see(cliente.asesor_asignado):
+            raise _not_yours(cliente_id)
+    historial = await procedures.historial_cliente(_db(request), cliente_id)
+    return _json(HistorialResponse(clienteId=cliente_id, historial=historial))
+
+
+async def listar_asesores(request: web.Request) -> web.Response:
+    await _caller(request)
+    return _json(Asesores(asesores=await procedures.listar_asesores(_db(request))))
+
+
+# -- the asesor's work on a customer ------------------------------------------------------
+
+
+async def tomar_cliente(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, AsesorRequest)
+    asesor_id = caller.acting_asesor(body.asesorId)
+    lock = await procedures.tomar_cliente(_db(request), cliente_id, asesor_id)
+    return _json(LockResponse(clienteId=cliente_id, lockToken=lock.lock_token, lockExpiresAt=lock.lock_expires_at))
+
+
+async def heartbeat_cliente(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, LockedRequest)
+    asesor_id = caller.acting_asesor(body.asesorId)
+    expiry = await procedures.heartbeat_cliente(_db(request), cliente_id, asesor_id, body.lockToken)
+    return _json(HeartbeatResponse(clienteId=cliente_id, lockExpiresAt=expiry.lock_expires_at))
+
+
+async def abrir_wizard(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, LockedRequest)
+    asesor_id = caller.acting_asesor(body.asesorId)
+    await procedures.abrir_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
+    return _json(EstadoCambiado(clienteId=cliente_id, seguimiento_status="en_gestion", asesorId=asesor_id))
+
+
+async def completar_wizard(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, LockedRequest)
+    asesor_id = caller.acting_asesor(body.asesorId)
+    await procedures.completar_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
+    return _json(EstadoCambiado(clienteId=cliente_id, seguimiento_status="terminado", asesorId=asesor_id))
+
+
+async def cambiar_estatus(request: web.Request) -> web.Response:
+    """The seed's PATCH: en_gestion opens the wizard, terminado completes it."""
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, CambioEstatus)
+    asesor_id = caller.acting_asesor(body.asesorId)
+    if body.estatus == "en_gestion":
+        await procedures.abrir_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
+    else:
+        await procedures.completar_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
+    return _json(EstadoCambiado(clienteId=cliente_id, seguimiento_status=body.estatus, asesorId=asesor_id))
+
+
+async def actualizar_cliente(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, ActualizarCliente)
+    asesor_id = caller.acting_asesor(body.asesorId)
+    await procedures.actualizar_cliente(_db(request), cliente_id, asesor_id, body.lockToken, body.procedure_json())
+    return _json(Ack(clienteId=cliente_id))
+
+
+async def liberar_cliente(request: web.Request) -> web.Response:
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, LockedRequest)
+    asesor_id = caller.acting_asesor(body.asesorId)
+    await procedures.liberar_cliente(_db(request), cliente_id, asesor_id, body.lockToken)
+    return _json(Ack(clienteId=cliente_id))
+
+
+# -- operations ---------------------------------------------------------------------------
+
+
+async def health(request: web.Request) -> web.Response:
+    """Database reachable, event scheduler on, sweep enabled and on time, tailer lag."""
+    hub, tailer = request.app[HUB], request.app[TAILER]
+    since_read = tailer.seconds_since_read()
+    tail = {
+        "up": tailer.up,
+        "deliveredId": hub.last_id,
+        "secondsSinceRead": None if since_read is None else round(since_read, 3),
+        "pollInterval": tailer.poll_interval,
+    }
+    sockets = hub.count_by_role()
+    try:
+        state = await procedures.estado_servidor(_db(request))
+    except DatabaseError as exc:
+        error = http_error(exc)
+        body = {"error": {"code": error.code, "message": error.message}, "status": "unavailable",
+                "database": "unreachable", "tailer": tail, "websockets": sockets}
+        return web.json_response(body, status=error.status, headers=error.headers)
+    problems = []
+    if str(state.event_scheduler).upper() != "ON":
+        problems.append("the event scheduler is OFF: the timeout sweep does not run")
+    if state.barrido_estado != "ENABLED":
+        problems.append("the sweep event ev_barrido_seguimiento is not enabled")
+    if state.barrido_atraso_segundos is not None and state.barrido_atraso_segundos > 60:
+        problems.append(f"the sweep is {state.barrido_atraso_segundos} s late")
+    if not tailer.up:
+        problems.append("the outbox tailer cannot read the outbox")
+    tail["latestId"] = state.ultimo_outbox_id
+    tail["lagEvents"] = None if hub.last_id is None else max(0, state.ultimo_outbox_id - hub.last_id)
+    return web.json_response({
+        "status": "degraded" if problems else "ok",
+        "problems": problems,
+        "database": "up",
+        "eventScheduler": state.event_scheduler,
+        "sweepEvent": state.barrido_estado,
+        "sweepDelaySeconds": state.barrido_atraso_segundos,
+        "tailer": tail,
+        "websockets": sockets,
+    })
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(text=request.app[METRICS].render(), content_type="text/plain",
+                        headers={"X-Content-Type-Options": "nosniff"}, charset="utf-8")
+
+
+# -- WebSocket ----------------------------------------------------------------------------
+
+
+def _origin_allowed(request: web.Request) -> bool:
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser
+    allowed = request.app[SETTINGS].allowed_origins
+    if "*" in allowed:
+        return True
+    if allowed:
+        return origin.rstrip("/") in allowed
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """Live events: ``GET /ws?since=<outbox id>&token=<token>``."""
+    if not _origin_allowed(request):
+        raise forbidden("this Origin may not open the WebSocket")
+    token = bearer_token(request)
+    since: int | None = None
+    if "since" in request.query:
+        try:
+            since = int(request.query["since"])
+        except ValueError:
+            since = -1
+        if not 0 <= since <= BIGINT_MAX:
+            raise invalid("since must be an outbox id (0 or more)")
+    caller = await authenticate(_db(request), token)
+    hub = request.app[HUB]
+    if hub.last_id is None:
+        raise procedures.DatabaseUnavailable("the outbox tailer has not reached the database yet")
+    settings = request.app[SETTINGS]
+    ws = web.WebSocketResponse(compress=False, heartbeat=settings.ws_heartbeat, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    transport = request.transport
+    if transport is None:  # the client went away during the handshake
+        return ws
+    request.app[SOCKETS].add(ws)
+    sub = Subscriber(ws=ws, transport=transport, role=caller.role, asesor_id=caller.asesor_id)
+    try:
+        try:
+            await hub.attach(sub, since, _db(request))
+        except DatabaseError:
+            await ws.close(code=1013, message=b"database unavailable: retry with since")
+            return ws
+        async for _message in ws:
+            pass  # dashboards only listen; pings and pongs are handled by aiohttp
+    finally:
+        hub.detach(sub)
+        if sub.closing is not None:
+            await sub.closing
+    return ws

@@ -1,0 +1,66 @@
+"""The gateway's settings: environment variables ``SEGUIMIENTO_*`` and/or a dotenv file.
+
+``seguimiento serve --settings FILE`` reads FILE (``KEY=value`` lines, same names as the
+environment variables); a variable set in the environment wins over the file, and a
+command-line option wins over both.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from gateway.dburl import DatabaseUrl, DatabaseUrlError
+
+
+class Settings(BaseSettings):
+    """Everything ``seguimiento serve`` can be told. Times are in seconds."""
+
+    model_config = SettingsConfigDict(env_prefix="SEGUIMIENTO_", extra="ignore", frozen=True)
+
+    database_url: str | None = Field(default=None, description="mysql://user:password@host:port/database")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # How often the outbox tailer looks for events written outside this gateway (DBA, sweep,
+    # another gateway). Events from this gateway's own calls wake it at once.
+    poll_interval: float = Field(default=0.2, gt=0, le=10)
+    pool_size: int = Field(default=10, ge=1, le=200)
+    # Origins a browser's WebSocket may come from, comma-separated. Empty: only same-origin
+    # pages (Origin's host equals Host) and clients that send no Origin. "*": any origin.
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # A socket whose unsent data passes this many bytes is closed (it resumes with ?since=).
+    ws_max_pending_bytes: int = Field(default=1 << 20, ge=1024)
+    # Ping every so often; a socket that does not answer within half of it is closed.
+    ws_heartbeat: float = Field(default=20.0, gt=0)
+    max_body_bytes: int = Field(default=128 * 1024, ge=1024)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    query_timeout: float = Field(default=30.0, gt=0)
+    # On SIGTERM/SIGINT: how long in-flight requests may take to finish.
+    shutdown_timeout: float = Field(default=10.0, ge=0)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+        return value
+
+    def database(self) -> DatabaseUrl:
+        """The parsed database URL (``SEGUIMIENTO_DATABASE_URL``)."""
+        if not self.database_url:
+            raise DatabaseUrlError(
+                "no database given: pass --database-url mysql://user:password@host:port/database "
+                "or set SEGUIMIENTO_DATABASE_URL"
+            )
+        return DatabaseUrl.parse(self.database_url)
+
+
+def load_settings(env_file: Path | None = None, **overrides: object) -> Settings:
+    """Settings from the environment (and ``env_file``), with ``overrides`` (not None) on top."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    if env_file is not None:
+        return Settings(_env_file=env_file, **given)  # type: ignore[call-arg, arg-type]
+    return Settings(**given)  # type: ignore[arg-type]
