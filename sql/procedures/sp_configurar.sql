@@ -2,16 +2,17 @@
 -- timeout_segundos 1-86400, outbox_retencion_horas 1-87600, barrido_lote 1-100000,
 -- barrido_lotes_max 1-1000. Unknown keys and values out of range are refused (45007).
 -- Result set: clave, valor_anterior, valor.
+-- clave is LONGTEXT so an oversized key is refused as 45007, not failed as 1406.
 DROP PROCEDURE IF EXISTS sp_configurar;
 DELIMITER //
-CREATE PROCEDURE sp_configurar(IN p_clave VARCHAR(64), IN p_valor BIGINT)
+CREATE PROCEDURE sp_configurar(IN p_clave LONGTEXT, IN p_valor BIGINT)
 BEGIN
     DECLARE v_anterior BIGINT DEFAULT NULL;
     DECLARE v_msg VARCHAR(255);
 
     SELECT valor INTO v_anterior FROM seguimiento_config WHERE clave = p_clave;
     IF v_anterior IS NULL THEN
-        SET v_msg = CONCAT('unknown setting ', COALESCE(p_clave, 'NULL'));
+        SET v_msg = CONCAT('unknown setting ', COALESCE(LEFT(p_clave, 64), 'NULL'));
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
     END IF;
     IF p_valor IS NULL
