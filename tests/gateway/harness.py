@@ -1,0 +1,316 @@
+"""Helpers for the gateway tests: a real gateway on loopback, real HTTP and WebSocket clients.
+
+Tests are plain functions that run one coroutine with :func:`run` (no asyncio plugin): it
+fails the test when the coroutine takes longer than its timeout, so every test stops by
+itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec
+
+import aiohttp
+from aiohttp import web
+
+from gateway.app import init_app
+from gateway.auth import new_token, token_sha256
+from gateway.dburl import DatabaseUrl
+from gateway.keys import METRICS
+from gateway.settings import Settings
+from tests.support import Db
+
+P = ParamSpec("P")
+Json = Any
+
+
+def run(timeout: float = 60.0) -> Callable[[Callable[P, Coroutine[Any, Any, None]]], Callable[P, None]]:
+    """Run an async test body in a fresh event loop, failing it after ``timeout`` seconds."""
+
+    def decorate(fn: Callable[P, Coroutine[Any, Any, None]]) -> Callable[P, None]:
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+            async def bounded() -> None:
+                await asyncio.wait_for(fn(*args, **kwargs), timeout)
+
+            asyncio.run(bounded())
+
+        return wrapper
+
+    return decorate
+
+
+def url_text(url: DatabaseUrl) -> str:
+    """The URL with its password, for settings and subprocesses (str() hides it)."""
+    auth = url.user + (f":{url.password}" if url.password else "")
+    return f"mysql://{auth}@{url.host}:{url.port}/{url.database}"
+
+
+def make_token(db: Db, role: str, asesor_id: int | None = None) -> str:
+    """A live bearer token recorded through sp_crear_token, as `seguimiento token create` does."""
+    token = new_token()
+    db.call("sp_crear_token", token_sha256(token), role, asesor_id, "test")
+    return token
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Gateway:
+    """A running gateway: its base URL, and the app when it runs in this process."""
+
+    base: str
+    app: web.Application | None = None
+
+    def procedure_calls(self, *, excluding_tailer: bool = True) -> int:
+        """Procedure calls this (in-process) gateway made, leaving out the tailer's reads."""
+        assert self.app is not None
+        calls = self.app[METRICS].calls
+        skip = {"sp_outbox_leer", "sp_outbox_limites"} if excluding_tailer else set()
+        return sum(n for (proc, _outcome), n in calls.items() if proc not in skip)
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(url: DatabaseUrl, **overrides: Any) -> AsyncIterator[Gateway]:
+    """The gateway app (built by init_app) serving on a free loopback port."""
+    values: dict[str, Any] = {"database_url": url_text(url), "host": "127.0.0.1", "port": 0,
+                              "poll_interval": 0.1, "shutdown_timeout": 2.0}
+    values.update(overrides)
+    app = init_app(Settings(**values))
+    runner = web.AppRunner(app, shutdown_timeout=values["shutdown_timeout"], handle_signals=False)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        yield Gateway(f"http://127.0.0.1:{port}", app)
+    finally:
+        await runner.cleanup()
+
+
+class GatewayProcess:
+    """``seguimiento serve`` as a real subprocess on a free loopback port."""
+
+    def __init__(self, url: DatabaseUrl, port: int | None = None, env: dict[str, str] | None = None) -> None:
+        self.url = url
+        self.port = port or free_port()
+        self.env = {**os.environ, "SEGUIMIENTO_POLL_INTERVAL": "0.1", **(env or {})}
+        self.process: subprocess.Popen[str] | None = None
+        self.output: list[str] = []
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20.0) -> GatewayProcess:
+        self.output = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--database-url", url_text(self.url),
+             "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+            env=self.env,
+        )
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                break
+            self.output.append(line)
+            if "listening on" in line:
+                return self
+        self.stop()
+        raise AssertionError("seguimiento serve did not start:\n" + "".join(self.output))
+
+    def stop(self, timeout: float = 15.0) -> int:
+        """SIGTERM, as a process manager would; the exit status."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            out, _ = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        self.output.append(out or "")
+        return self.process.returncode
+
+    def __enter__(self) -> GatewayProcess:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class Api:
+    """An HTTP client of one gateway with one token."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str, token: str | None) -> None:
+        self.session = session
+        self.base = base
+        self.token = token
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    async def raw(self, method: str, path: str, *, data: bytes | str | None = None,
+                  headers: dict[str, str] | None = None) -> tuple[int, Json]:
+        async with self.session.request(method, self.base + path, data=data,
+                                        headers={**self.headers(), **(headers or {})}) as response:
+            text = await response.text()
+            body = json.loads(text) if text and response.content_type == "application/json" else text
+            return response.status, body
+
+    async def call(self, method: str, path: str, body: Json = None, *, expect: int | None = None) -> Json:
+        data = None if body is None else json.dumps(body)
+        status, answer = await self.raw(method, path, data=data,
+                                        headers={"Content-Type": "application/json"})
+        if expect is not None:
+            assert status == expect, f"{method} {path} -> {status} {answer}"
+        return answer
+
+    async def status(self, method: str, path: str, body: Json = None) -> tuple[int, Json]:
+        data = None if body is None else json.dumps(body)
+        return await self.raw(method, path, data=data, headers={"Content-Type": "application/json"})
+
+
+def error_code(body: Json) -> str:
+    """The ``code`` of an error body, checking the one error shape on the way."""
+    assert isinstance(body, dict) and set(body) >= {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    assert isinstance(body["error"]["message"], str)
+    assert "Traceback" not in body["error"]["message"]
+    return str(body["error"]["code"])
+
+
+@dataclass
+class Listener:
+    """A WebSocket subscriber that collects every message in the background."""
+
+    ws: aiohttp.ClientWebSocketResponse
+    messages: list[Json] = field(default_factory=list)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    close_code: int | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+
+    def start(self) -> Listener:
+        self._task = asyncio.get_running_loop().create_task(self._read())
+        return self
+
+    async def _read(self) -> None:
+        try:
+            async for message in self.ws:
+                if message.type == aiohttp.WSMsgType.TEXT:
+                    self.messages.append(json.loads(message.data))
+                    self._changed.set()
+        finally:
+            self.close_code = self.ws.close_code
+            self.closed.set()
+            self._changed.set()
+
+    def events(self, type_: str | None = None) -> list[Json]:
+        return [m for m in self.messages if type_ is None or m["type"] == type_]
+
+    def ids(self) -> list[int]:
+        return [m["id"] for m in self.messages]
+
+    async def until(self, done: Callable[[list[Json]], bool], timeout: float = 10.0, what: str = "") -> None:
+        """Wait until ``done(messages)``; fail with what was received after ``timeout``."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not done(self.messages):
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0 or (self.closed.is_set() and not done(self.messages)):
+                if self.closed.is_set() and remaining > 0:
+                    raise AssertionError(f"socket closed ({self.close_code}) waiting for {what}: {self.messages}")
+                raise AssertionError(f"timed out waiting for {what}: got {self.messages[-20:]}")
+            self._changed.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    async def until_type(self, type_: str, count: int = 1, timeout: float = 10.0) -> list[Json]:
+        await self.until(lambda ms: sum(m["type"] == type_ for m in ms) >= count, timeout, f"{count} {type_}")
+        return self.events(type_)
+
+    async def until_id(self, last_id: int, timeout: float = 10.0) -> None:
+        await self.until(lambda ms: bool(ms) and ms[-1]["id"] is not None and ms[-1]["id"] >= last_id,
+                         timeout, f"id {last_id}")
+
+    async def close(self) -> None:
+        await self.ws.close()
+        if self._task is not None:
+            await self._task
+
+
+async def listen(session: aiohttp.ClientSession, base: str, token: str, since: int | None = None,
+                 **params: str) -> Listener:
+    query = {"token": token, **params}
+    if since is not None:
+        query["since"] = str(since)
+    ws = await session.ws_connect(base.replace("http://", "ws://") + "/ws", params=query, autoping=True)
+    return Listener(ws).start()
+
+
+async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float = 10.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+def hand_written_events(db: Db, n: int, *, pad: int = 0, commit: bool = True, hold: float = 0.0,
+                        event_type: str = "TEST_EVENT") -> None:
+    """n outbox events written by hand in ONE transaction, the way every writer must: ids
+    reserved through _reservar_outbox_ids as the last step, held until COMMIT (or ROLLBACK,
+    which takes them back). ``hold`` keeps the transaction open that many seconds."""
+    assert 1 <= n <= 1000
+    db.execute("START TRANSACTION")
+    try:
+        db.execute("CALL _reservar_outbox_ids(%s, @primero)", (n,))
+        db.execute(
+            "INSERT INTO outbox (id, event_type, cliente_id, asesor_id, previous_asesor_id, payload, created_at) "
+            "SELECT @primero + i, %s, NULL, NULL, NULL, JSON_OBJECT('i', i, 'pad', REPEAT('x', %s)), "
+            "       UTC_TIMESTAMP(6) "
+            "  FROM (SELECT a.d + 10 * b.d + 100 * c.d AS i FROM "
+            "        (SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "
+            "         UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 "
+            "         UNION ALL SELECT 9) a, "
+            "        (SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "
+            "         UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 "
+            "         UNION ALL SELECT 9) b, "
+            "        (SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 "
+            "         UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 "
+            "         UNION ALL SELECT 9) c) seq "
+            " WHERE i < %s",
+            (event_type, pad, n),
+        )
+        if hold:
+            time.sleep(hold)
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT" if commit else "ROLLBACK")
+
+
+def last_outbox_id(db: Db) -> int:
+    return int(db.query("SELECT ultimo_id FROM outbox_secuencia WHERE id = 1")[0]["ultimo_id"])
+
+
+LISTENING = re.compile(r"listening on http://[^:]+:(\d+)")
