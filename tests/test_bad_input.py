@@ -1,0 +1,327 @@
+"""Bad input straight into every public procedure: a catalogue error, and nothing changed.
+
+Each case calls one procedure with one bad argument (the others valid, so the bad one is what
+is refused) and expects either a catalogue code or, where the procedure documents a harmless
+answer (an unknown token is simply not valid), that exact answer. Either way no data table
+changes. Then text that looks dangerous (quotes, SQL, unicode) must be stored verbatim.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from gateway.errors import ErrorCode
+from gateway.sqlfiles import SQL_DIR
+from tests.support import Db, Row, refused
+
+MB10 = 10 * 1024 * 1024
+BIG = "x" * MB10  # fits the server's 16 MB max_allowed_packet
+BIG_JSON_OBJECT = '{"a": "' + "x" * (MB10 - 10) + '"}'
+SQL_FRAGMENT = "x'); DROP TABLE clientes; -- "
+QUOTED = "' OR '1'='1"
+UNKNOWN = 10**12
+
+# Procedures without parameters: there is no input to get wrong.
+NO_PARAMETERS = {"sp_barrido_seguimiento", "sp_listar_asesores", "sp_outbox_limites",
+                 "sp_estado_servidor", "sp_purgar_outbox"}
+
+
+@dataclass
+class World:
+    """A small valid world each case bends one argument of."""
+
+    ana: int
+    bea: int
+    nuevo: int
+    derivado: int  # assigned to ana, lock taken
+    token: str
+    en_gestion: int  # assigned to ana, wizard open
+    token_eg: str
+
+
+@dataclass(frozen=True)
+class Case:
+    procedure: str
+    name: str
+    args: Callable[[World], tuple[Any, ...]]
+    expect: ErrorCode | list[list[Row]]
+
+
+def hexdigest(char: str) -> str:
+    return char * 64
+
+
+C: list[Case] = []
+
+
+def case(procedure: str, name: str, expect: ErrorCode | list[list[Row]],
+         args: Callable[[World], tuple[Any, ...]]) -> None:
+    C.append(Case(procedure, name, args, expect))
+
+
+E = ErrorCode
+
+# sp_crear_asesor(nombre)
+for name, value in (("NULL", None), ("empty", ""), ("blank", "     "), ("10MB", BIG), ("121 chars", "a" * 121)):
+    case("sp_crear_asesor", f"nombre {name}", E.INVALID_INPUT, lambda w, v=value: (v,))
+
+# sp_cargar_cliente(nombre, telefono, datos_json)
+for name, value in (("NULL", None), ("empty", ""), ("blank", "   "), ("10MB", BIG), ("201 chars", "a" * 201)):
+    case("sp_cargar_cliente", f"nombre {name}", E.INVALID_INPUT, lambda w, v=value: (v, "999888777", None))
+for name, value in (("10MB", BIG), ("letters", "abc"), ("5 digits", "12345"), ("16 digits", "+1234567890123456"),
+                    ("SQL", SQL_FRAGMENT), ("quoted", QUOTED), ("two pluses", "++51999888777"),
+                    ("newline", "999888777\n; DELETE FROM clientes")):
+    case("sp_cargar_cliente", f"telefono {name}", E.INVALID_INPUT, lambda w, v=value: ("Ana", v, None))
+for name, value in (("malformed", "{"), ("truncated", '{"a": '), ("single quotes", "{'a': 1}"),
+                    ("array", "[1, 2]"), ("string", '"texto"'), ("number", "42"), ("null literal", "null"),
+                    ("true", "true"), ("empty", ""), ("10MB text", BIG), ("10MB object", BIG_JSON_OBJECT),
+                    ("over 64 KiB", '{"a": "' + "x" * 70_000 + '"}'), ("SQL", SQL_FRAGMENT)):
+    case("sp_cargar_cliente", f"datos {name}", E.INVALID_INPUT, lambda w, v=value: ("Ana", None, v))
+
+# sp_derivar_cliente(cliente_id, asesor_id, actor)
+case("sp_derivar_cliente", "cliente NULL", E.INVALID_INPUT, lambda w: (None, w.bea, "gtr"))
+case("sp_derivar_cliente", "asesor NULL", E.INVALID_INPUT, lambda w: (w.nuevo, None, "gtr"))
+case("sp_derivar_cliente", "cliente negative", E.CLIENTE_NOT_FOUND, lambda w: (-1, w.bea, "gtr"))
+case("sp_derivar_cliente", "cliente unknown", E.CLIENTE_NOT_FOUND, lambda w: (UNKNOWN, w.bea, "gtr"))
+case("sp_derivar_cliente", "asesor negative", E.ASESOR_NOT_FOUND, lambda w: (w.nuevo, -1, "gtr"))
+case("sp_derivar_cliente", "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (w.nuevo, UNKNOWN, "gtr"))
+for name, value in (("NULL", None), ("empty", ""), ("10MB", BIG), ("SQL", "gtr'; DROP TABLE clientes; --"),
+                    ("quoted", QUOTED), ("trailing space", "gtr "), ("asesor", "asesor"), ("system", "system")):
+    case("sp_derivar_cliente", f"actor {name}", E.INVALID_INPUT, lambda w, v=value: (w.nuevo, w.bea, v))
+
+# The asesor procedures: (cliente_id, asesor_id[, lock_token[, datos_json]]).
+ASESOR_PROCS = ("sp_tomar_cliente", "sp_heartbeat_cliente", "sp_abrir_wizard", "sp_actualizar_cliente",
+                "sp_completar_wizard", "sp_liberar_cliente")
+
+
+def asesor_args(procedure: str, cliente: int | None, asesor: int | None, token: str | None,
+                datos: str | None = '{"nota": "ok"}') -> tuple[Any, ...]:
+    if procedure == "sp_tomar_cliente":
+        return (cliente, asesor)
+    if procedure == "sp_actualizar_cliente":
+        return (cliente, asesor, token, datos)
+    return (cliente, asesor, token)
+
+
+def target(procedure: str, w: World) -> tuple[int, str]:
+    """The customer a procedure can legally act on, and its live token."""
+    return (w.en_gestion, w.token_eg) if procedure == "sp_completar_wizard" else (w.derivado, w.token)
+
+
+for proc in ASESOR_PROCS:
+    case(proc, "cliente NULL", E.INVALID_INPUT, lambda w, p=proc: asesor_args(p, None, w.ana, target(p, w)[1]))
+    case(proc, "asesor NULL", E.INVALID_INPUT, lambda w, p=proc: asesor_args(p, target(p, w)[0], None, target(p, w)[1]))
+    case(proc, "cliente negative", E.CLIENTE_NOT_FOUND, lambda w, p=proc: asesor_args(p, -1, w.ana, target(p, w)[1]))
+    case(proc, "cliente unknown", E.CLIENTE_NOT_FOUND,
+         lambda w, p=proc: asesor_args(p, UNKNOWN, w.ana, target(p, w)[1]))
+    case(proc, "asesor negative", E.NOT_ASSIGNED,
+         lambda w, p=proc: asesor_args(p, target(p, w)[0], -1, target(p, w)[1]))
+    case(proc, "asesor unknown", E.NOT_ASSIGNED,
+         lambda w, p=proc: asesor_args(p, target(p, w)[0], UNKNOWN, target(p, w)[1]))
+    if proc == "sp_tomar_cliente":
+        continue
+    for name, value in (("NULL", None), ("empty", ""), ("10MB", BIG), ("quoted", QUOTED),
+                        ("36-char SQL", (QUOTED + " -- ").ljust(36, "x")), ("SQL", SQL_FRAGMENT)):
+        case(proc, f"token {name}", E.LOCK_INVALID,
+             lambda w, p=proc, v=value: asesor_args(p, target(p, w)[0], w.ana, v))
+
+for name, value in (("NULL", None), ("malformed", "{"), ("array", "[]"), ("string", '"x"'), ("number", "1"),
+                    ("null literal", "null"), ("10MB text", BIG), ("10MB object", BIG_JSON_OBJECT),
+                    ("nombre empty", '{"nombre": ""}'), ("nombre null", '{"nombre": null}'),
+                    ("nombre object", '{"nombre": {"a": 1}}'),
+                    ("nombre 201 chars", json.dumps({"nombre": "a" * 201})),
+                    ("telefono letters", '{"telefono": "abc"}'),
+                    ("telefono SQL", json.dumps({"telefono": SQL_FRAGMENT})),
+                    ("telefono number", '{"telefono": 999888777}')):
+    case("sp_actualizar_cliente", f"datos {name}", E.INVALID_INPUT,
+         lambda w, v=value: (w.derivado, w.ana, w.token, v))
+
+# sp_crear_token(token_sha256, rol, asesor_id, descripcion)
+# (Upper-case hex is accepted: the hash column compares case-insensitively, so it is the
+# same digest either way.)
+for name, value in (("NULL", None), ("short", "abc"), ("10MB", BIG), ("not hex", hexdigest("g")),
+                    ("65 chars", "a" * 65), ("63 chars", "a" * 63), ("quoted", QUOTED)):
+    case("sp_crear_token", f"hash {name}", E.INVALID_INPUT, lambda w, v=value: (v, "gtr", None, None))
+for name, value in (("NULL", None), ("empty", ""), ("admin", "admin"), ("10MB", BIG), ("SQL", SQL_FRAGMENT)):
+    case("sp_crear_token", f"rol {name}", E.INVALID_INPUT, lambda w, v=value: (hexdigest("a"), v, None, None))
+case("sp_crear_token", "gtr with asesor", E.INVALID_INPUT, lambda w: (hexdigest("a"), "gtr", w.ana, None))
+case("sp_crear_token", "asesor NULL", E.ASESOR_NOT_FOUND, lambda w: (hexdigest("a"), "asesor", None, None))
+case("sp_crear_token", "asesor negative", E.ASESOR_NOT_FOUND, lambda w: (hexdigest("a"), "asesor", -1, None))
+case("sp_crear_token", "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (hexdigest("a"), "asesor", UNKNOWN, None))
+case("sp_crear_token", "descripcion 10MB", E.INVALID_INPUT, lambda w: (hexdigest("a"), "gtr", None, BIG))
+case("sp_crear_token", "descripcion 201 chars", E.INVALID_INPUT, lambda w: (hexdigest("a"), "gtr", None, "d" * 201))
+
+# sp_validar_token(token_sha256): an unknown token is documented as "no row", not an error.
+for name, value in (("NULL", None), ("10MB", BIG), ("quoted", QUOTED), ("SQL", SQL_FRAGMENT)):
+    case("sp_validar_token", f"hash {name}", [[]], lambda w, v=value: (v,))
+
+# sp_revocar_token(token_id): revoking nothing is documented as revocados 0.
+for name, value in (("NULL", None), ("negative", -1), ("unknown", UNKNOWN)):
+    case("sp_revocar_token", f"id {name}", [[{"revocados": 0}]], lambda w, v=value: (v,))
+
+# sp_listar_clientes(estado, asesor_id, limite, desplazamiento)
+for name, value in (("unknown", "bogus"), ("empty", ""), ("10MB", BIG), ("quoted", "nuevo" + QUOTED),
+                    ("SQL", SQL_FRAGMENT)):
+    case("sp_listar_clientes", f"estado {name}", E.INVALID_INPUT, lambda w, v=value: (v, None, 10, 0))
+for name, value in (("NULL", None), ("zero", 0), ("negative", -1), ("1001", 1001)):
+    case("sp_listar_clientes", f"limite {name}", E.INVALID_INPUT, lambda w, v=value: (None, None, v, 0))
+for name, value in (("NULL", None), ("negative", -1)):
+    case("sp_listar_clientes", f"desplazamiento {name}", E.INVALID_INPUT, lambda w, v=value: (None, None, 10, v))
+
+# sp_obtener_cliente(cliente_id), sp_historial_cliente(cliente_id)
+for proc in ("sp_obtener_cliente", "sp_historial_cliente"):
+    for name, value in (("NULL", None), ("negative", -1), ("unknown", UNKNOWN)):
+        case(proc, f"cliente {name}", E.CLIENTE_NOT_FOUND, lambda w, v=value: (v,))
+
+# sp_outbox_leer(desde_id, limite)
+for name, args in (("desde NULL", (None, 10)), ("desde negative", (-1, 10)), ("limite NULL", (0, None)),
+                   ("limite zero", (0, 0)), ("limite negative", (0, -5)), ("limite 10001", (0, 10001))):
+    case("sp_outbox_leer", name, E.INVALID_INPUT, lambda w, a=args: a)
+
+# sp_importar_lote(clave, origen, filas_json, omitir_duplicados)
+FILA = '[{"linea": 1, "nombre": "Ana", "telefono": "999888777"}]'
+for name, value in (("NULL", None), ("short", "abc"), ("10MB", BIG), ("SQL", SQL_FRAGMENT)):
+    case("sp_importar_lote", f"clave {name}", E.INVALID_INPUT, lambda w, v=value: (v, "f.csv", FILA, 0))
+for name, value in (("NULL", None), ("malformed", "[{"), ("object", '{"linea": 1}'), ("string", '"x"'),
+                    ("10MB text", BIG), ("10001 rows", "[" + ",".join(["{}"] * 10_001) + "]")):
+    case("sp_importar_lote", f"filas {name}", E.INVALID_INPUT, lambda w, v=value: (hexdigest("b"), "f.csv", v, 0))
+case("sp_importar_lote", "origen 10MB", E.INVALID_INPUT, lambda w: (hexdigest("b"), BIG, FILA, 0))
+
+# sp_configurar(clave, valor)
+for name, value in (("NULL", None), ("unknown", "no_such_setting"), ("10MB", BIG), ("SQL", SQL_FRAGMENT),
+                    ("quoted", "timeout_segundos" + QUOTED)):
+    case("sp_configurar", f"clave {name}", E.INVALID_INPUT, lambda w, v=value: (v, 60))
+for name, value in (("NULL", None), ("zero", 0), ("negative", -1), ("over a day", 86_401)):
+    case("sp_configurar", f"timeout {name}", E.INVALID_INPUT, lambda w, v=value: ("timeout_segundos", v))
+
+CASES = C
+
+
+@pytest.fixture
+def world(db: Db) -> World:
+    ana, bea = db.asesor("Ana"), db.asesor("Bea")
+    nuevo = db.nuevo_cliente()
+    derivado, token = db.tomado(ana)
+    en_gestion, token_eg = db.en_gestion(ana)
+    return World(ana, bea, nuevo, derivado, token, en_gestion, token_eg)
+
+
+def everything(db: Db) -> dict[str, list[Row]]:
+    """Db.snapshot() plus the import bookkeeping and the configuration."""
+    tables = db.snapshot()
+    for table in ("importaciones", "seguimiento_config"):
+        tables[table] = db.query(f"SELECT * FROM {table} ORDER BY 1")
+    tables["__tables__"] = db.query(
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1")
+    return tables
+
+
+def public_procedures() -> set[str]:
+    return {p.stem for p in (SQL_DIR / "procedures").glob("sp_*.sql")}
+
+
+def test_every_public_procedure_with_parameters_has_bad_input_cases() -> None:
+    covered = {c.procedure for c in CASES}
+    missing = public_procedures() - NO_PARAMETERS - covered
+    assert not missing, f"add bad-input cases for {sorted(missing)} to tests/test_bad_input.py"
+    assert covered <= public_procedures(), covered - public_procedures()
+
+
+def test_the_no_parameter_procedures_really_take_none() -> None:
+    for name in NO_PARAMETERS:
+        text = (SQL_DIR / "procedures" / f"{name}.sql").read_text(encoding="utf-8")
+        assert re.search(rf"CREATE PROCEDURE {name}\(\)", text), name
+
+
+@pytest.mark.parametrize("bad", CASES, ids=[f"{c.procedure}-{c.name}" for c in CASES])
+def test_bad_input_is_refused_and_changes_nothing(db: Db, world: World, bad: Case) -> None:
+    args = bad.args(world)
+    before = everything(db)
+    if isinstance(bad.expect, ErrorCode):
+        with refused(bad.expect):
+            db.call(bad.procedure, *args)
+    else:
+        assert db.call(bad.procedure, *args) == bad.expect
+    assert everything(db) == before
+    # The connection is still good for the next call.
+    assert db.query("SELECT 1 AS ok") == [{"ok": 1}]
+
+
+# --- dangerous-looking text is data ----------------------------------------------------------------
+
+TRICKY_NAMES = [
+    "O'Brien",
+    'Ana "la jefa" Díaz',
+    "Robert'); DROP TABLE clientes; --",
+    "x' OR '1'='1",
+    "back\\slash \\' \\\" \\n",
+    "semi; colon /* comment */ -- dash",
+    "`backtick` $1 %s %(name)s {}",
+    "José Ñúñez Çağrı",
+    "李小龙",
+    "Ωμέγα Привет مرحبا שלום",
+    "emoji 🙂👍🏽 family 👨‍👩‍👧",
+    "e\u0301 combining",
+]
+
+
+@pytest.mark.parametrize("nombre", TRICKY_NAMES)
+def test_names_are_stored_verbatim(db: Db, nombre: str) -> None:
+    tables = everything(db)["__tables__"]
+    asesor = db.asesor(nombre)
+    cliente_id = int(db.call_one("sp_cargar_cliente", nombre, None, json.dumps({"nota": nombre}))["cliente_id"])
+
+    assert db.query("SELECT nombre FROM asesores WHERE id = %s", (asesor,)) == [{"nombre": nombre}]
+    c = db.cliente(cliente_id)
+    assert c["nombre"] == nombre and json.loads(c["datos"]) == {"nota": nombre}
+    assert db.outbox()[-1]["payload"]["nombre"] == nombre
+    assert db.call_one("sp_obtener_cliente", cliente_id)["nombre"] == nombre
+    assert db.call("sp_listar_asesores")[0][0]["nombre"] == nombre
+
+    db.call("sp_derivar_cliente", cliente_id, asesor, "gtr")
+    token = db.call_one("sp_tomar_cliente", cliente_id, asesor)["lock_token"]
+    renamed = nombre + " (2)"
+    db.call("sp_actualizar_cliente", cliente_id, asesor, token, json.dumps({"nombre": renamed, "k": nombre}))
+    c = db.cliente(cliente_id)
+    assert c["nombre"] == renamed and json.loads(c["datos"]) == {"nota": nombre, "k": nombre}
+    assert db.outbox()[-1]["payload"]["nombre"] == renamed
+
+    # Nothing else happened: same tables, one customer, one asesor.
+    assert everything(db)["__tables__"] == tables
+    assert db.query("SELECT COUNT(*) AS n FROM clientes")[0]["n"] == 1
+    assert db.query("SELECT COUNT(*) AS n FROM asesores")[0]["n"] == 1
+
+
+def test_name_length_counts_characters_not_bytes(db: Db) -> None:
+    emoji = "🙂"  # four bytes in utf8mb4
+    cliente_id = int(db.call_one("sp_cargar_cliente", emoji * 200, None, None)["cliente_id"])
+    assert db.cliente(cliente_id)["nombre"] == emoji * 200
+    asesor = db.asesor("ñ" * 120)
+    assert db.call("sp_listar_asesores")[0][0] == {"asesor_id": asesor, "nombre": "ñ" * 120, "activo": 1}
+
+    before = everything(db)
+    with refused(ErrorCode.INVALID_INPUT):
+        db.call("sp_cargar_cliente", emoji * 201, None, None)
+    with refused(ErrorCode.INVALID_INPUT):
+        db.call("sp_crear_asesor", "ñ" * 121)
+    assert everything(db) == before
+
+
+def test_surrounding_blanks_are_trimmed_and_phones_normalised(db: Db) -> None:
+    cliente_id = int(db.call_one("sp_cargar_cliente", "  Ana María  ", " +51 (999) 888-777 ", None)["cliente_id"])
+    c = db.cliente(cliente_id)
+    assert (c["nombre"], c["telefono"]) == ("Ana María", "+51999888777")
+    sin_telefono = int(db.call_one("sp_cargar_cliente", "Bea", "   ", None)["cliente_id"])
+    assert db.cliente(sin_telefono)["telefono"] is None
+
+
+def test_a_descripcion_with_sql_is_stored_verbatim(db: Db) -> None:
+    token_id = int(db.call_one("sp_crear_token", hexdigest("c"), "gtr", None, SQL_FRAGMENT)["token_id"])
+    assert db.query("SELECT descripcion FROM api_tokens WHERE id = %s", (token_id,)) == [
+        {"descripcion": SQL_FRAGMENT}]
