@@ -17,10 +17,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec
+from typing import IO, Any, ParamSpec
 
 import aiohttp
 from aiohttp import web
@@ -113,6 +114,7 @@ class GatewayProcess:
         self.env = {**os.environ, "SEGUIMIENTO_POLL_INTERVAL": "0.1", **(env or {})}
         self.process: subprocess.Popen[str] | None = None
         self.output: list[str] = []
+        self._drainer: threading.Thread | None = None
 
     @property
     def base(self) -> str:
@@ -134,9 +136,17 @@ class GatewayProcess:
                 break
             self.output.append(line)
             if "listening on" in line:
+                # Keep draining its output, so a chatty server never blocks on a full pipe.
+                self._drainer = threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True)
+                self._drainer.start()
                 return self
         self.stop()
         raise AssertionError("seguimiento serve did not start:\n" + "".join(self.output))
+
+    def _drain(self, stream: IO[str]) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            for line in stream:
+                self.output.append(line)
 
     def stop(self, timeout: float = 15.0) -> int:
         """SIGTERM, as a process manager would; the exit status."""
@@ -144,11 +154,17 @@ class GatewayProcess:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            out, _ = self.process.communicate(timeout=timeout)
+            self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            out, _ = self.process.communicate()
-        self.output.append(out or "")
+            self.process.wait()
+        if self._drainer is not None:
+            self._drainer.join(5)
+            self._drainer = None
+        elif self.process.stdout is not None and not self.process.stdout.closed:
+            self.output.append(self.process.stdout.read())
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         return self.process.returncode
 
     def __enter__(self) -> GatewayProcess:
