@@ -15,9 +15,11 @@ from gateway.dburl import DatabaseUrlError
 
 # (command, module, one-line help)
 COMMANDS = (
+    ("run", "gateway.run", "the whole system: private database unless one is configured, gateway, dashboard"),
     ("migrate", "gateway.migrate", "apply migrations and (re)install procedures, views and events"),
     ("serve", "gateway.server", "serve the REST API, the WebSocket push and the dashboard"),
     ("token", "gateway.tokens", "create or revoke the gateway's bearer tokens"),
+    ("import", "gateway.importer", "load leads in bulk from a CSV file"),
     ("grants", "gateway.grants", "create least-privilege owner, app and reporting database accounts"),
 )
 

@@ -13,12 +13,21 @@ CSV format: UTF-8 (a BOM is fine), comma-separated, a header row naming the colu
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import csv
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+import sys
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from gateway import procedures
+from gateway.dburl import DatabaseUrl
+from gateway.procedures import Database, DatabaseError
 
 BATCH_SIZE = 5000  # rows per transaction: ~1 MB of JSON, well under max_allowed_packet
 CONTACT_COLUMNS = ("nombre", "telefono")
@@ -154,23 +163,25 @@ def _batch(rows: list[dict[str, object]], last_line: int) -> Batch:
     )
 
 
-def run_import(
+async def run_import(
     data: bytes,
-    load_batch: Callable[[Batch], BatchResult],
+    load_batch: Callable[[Batch], Awaitable[BatchResult]],
     *,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Parse ``data`` and load it batch by batch with ``load_batch``.
 
-    ``progress(lines_done, lines_total)`` is called after each batch.
+    Parsing runs in a worker thread, a batch at a time, so a gateway serving an upload keeps
+    answering others meanwhile. ``progress(lines_done, lines_total)`` follows each batch.
     """
     text = decode(data)
     total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     report = ImportReport()
     parse_rejects: list[Rejected] = []
-    for batch in batches(text, parse_rejects, batch_size):
-        report.add(load_batch(batch))
+    pending = batches(text, parse_rejects, batch_size)
+    while (batch := await asyncio.to_thread(next, pending, None)) is not None:
+        report.add(await load_batch(batch))
         if progress:
             progress(batch.last_line, total_lines)
     report.rechazados.extend(parse_rejects)
@@ -178,3 +189,77 @@ def run_import(
     if progress:
         progress(total_lines, total_lines)
     return report
+
+
+def load_with(db: Database, origen: str, omitir_duplicados: bool) -> Callable[[Batch], Awaitable[BatchResult]]:
+    """A ``load_batch`` that calls sp_importar_lote through the procedure catalogue."""
+
+    async def load(batch: Batch) -> BatchResult:
+        result = await procedures.importar_lote(db, batch.clave, origen, batch.filas, omitir_duplicados)
+        return BatchResult(
+            importacion_id=result.importacion_id,
+            cargados=result.cargados,
+            rechazados=[Rejected(r.linea, r.motivo) for r in result.rechazadas],
+            ya_importado=result.ya_importado,
+        )
+
+    return load
+
+
+class ProgressBar:
+    """``[#######.............]  35%  35000/100000 lines`` on a terminal's stderr."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.tty or total <= 0:
+            return
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        end = "\n" if done >= total else ""
+        print(f"\r[{bar}] {100 * done // total:3d}%  {done}/{total} lines", end=end, file=self.stream, flush=True)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from gateway.cli import add_database_url
+
+    add_database_url(parser)
+    parser.add_argument("csv_file", type=Path, metavar="FILE.csv",
+                        help="UTF-8 CSV with a header row: nombre (required), telefono, any other columns")
+    parser.add_argument("--skip-duplicates", action="store_true",
+                        help="reject rows whose telefono an existing customer (or an earlier row) has")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, choices=range(1, 10001), metavar="N",
+                        help=f"rows per transaction, 1-10000 (default {BATCH_SIZE})")
+
+
+def main(args: argparse.Namespace) -> int:
+    """``seguimiento import``: exit 0 when every row loaded, 1 when some were rejected."""
+    from gateway.cli import CommandError
+
+    url = DatabaseUrl.from_args_or_env(args.database_url)
+    try:
+        data = args.csv_file.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.csv_file}: {exc.strerror}") from exc
+    try:
+        report = asyncio.run(_import(url, data, args))
+    except (ImportFileError, DatabaseError) as exc:
+        raise CommandError(str(exc)) from exc
+    for rejected in report.rechazados:
+        print(f"{args.csv_file}:{rejected.linea}: {rejected.motivo}")
+    again = f", {report.lotes_ya_importados} batch(es) already loaded before" if report.lotes_ya_importados else ""
+    print(f"{report.cargados} customer(s) loaded, {len(report.rechazados)} line(s) rejected{again}")
+    return 1 if report.rechazados else 0
+
+
+async def _import(url: DatabaseUrl, data: bytes, args: argparse.Namespace) -> ImportReport:
+    db = Database(url, size=1)
+    try:
+        load = load_with(db, args.csv_file.name, args.skip_duplicates)
+        return await run_import(data, load, batch_size=args.batch_size, progress=ProgressBar())
+    finally:
+        await db.close()

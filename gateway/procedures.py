@@ -303,6 +303,7 @@ class Cliente(RowModel):
     fecha_wizard_completado: UtcDatetime | None
     bloqueado: bool
     updated_at: UtcDatetime
+    vence_at: UtcDatetime | None  # when the sweep returns it unless the asesor acts first
 
 
 class Listado(RowModel):
@@ -502,3 +503,52 @@ async def revocar_token(db: Database, token_id: int) -> bool:
 async def estado_servidor(db: Database) -> ServerState:
     """sp_estado_servidor: scheduler, sweep event, newest outbox id, sweep delay."""
     return ServerState.model_validate(_one(await db.call("sp_estado_servidor"), "sp_estado_servidor"))
+
+
+class Importacion(RowModel):
+    importacion_id: int
+    cargados: int
+    rechazados: int
+    ya_importado: bool
+
+
+class LineaRechazada(RowModel):
+    linea: int
+    motivo: str
+
+
+class ResultadoImportacion(RowModel):
+    importacion_id: int
+    cargados: int
+    ya_importado: bool
+    rechazadas: list[LineaRechazada]
+
+
+async def importar_lote(
+    db: Database, clave: str, origen: str | None, filas_json: str, omitir_duplicados: bool
+) -> ResultadoImportacion:
+    """sp_importar_lote: loads one batch of leads set-based. Event CLIENTS_IMPORTED."""
+    sets = await db.call("sp_importar_lote", (clave, origen, filas_json, int(omitir_duplicados)))
+    if len(sets) != 2 or len(sets[0]) != 1:
+        raise UnexpectedDatabaseError("sp_importar_lote did not return its two result sets")
+    head = Importacion.model_validate(sets[0][0])
+    if not head.ya_importado:
+        db.on_events()
+    return ResultadoImportacion(
+        importacion_id=head.importacion_id,
+        cargados=head.cargados,
+        ya_importado=head.ya_importado,
+        rechazadas=[LineaRechazada.model_validate(r) for r in sets[1]],
+    )
+
+
+async def configurar(db: Database, clave: str, valor: int) -> int:
+    """sp_configurar: changes one setting; its previous value."""
+    return int(_one(await db.call("sp_configurar", (clave, valor)), "sp_configurar")["valor_anterior"])
+
+
+async def barrido_seguimiento(db: Database) -> int:
+    """sp_barrido_seguimiento: runs the timeout sweep now; how many customers it returned."""
+    sets = await db.call("sp_barrido_seguimiento")
+    db.on_events()
+    return int(_one(sets, "sp_barrido_seguimiento")["devueltos"])

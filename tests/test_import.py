@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+from collections.abc import Awaitable, Callable
 
 import mysql.connector
 import pytest
 
-from gateway.importer import Batch, BatchResult, ImportFileError, Rejected, parse_rows, run_import
+from gateway.importer import Batch, BatchResult, ImportFileError, ImportReport, Rejected, parse_rows, run_import
 from tests.support import Db, call, connect
 
 
 def loader(db: Db, *, omitir_duplicados: bool = False, origen: str = "test.csv"):
     """Loads a batch with a plain CALL of sp_importar_lote on the test's connection."""
 
-    def load(batch: Batch) -> BatchResult:
+    async def load(batch: Batch) -> BatchResult:
         summary, rejected = call(db.conn, "sp_importar_lote", batch.clave, origen, batch.filas,
                                  int(omitir_duplicados))
         row = summary[0]
@@ -27,6 +29,10 @@ def loader(db: Db, *, omitir_duplicados: bool = False, origen: str = "test.csv")
         )
 
     return load
+
+
+def imported(data: bytes, load: Callable[[Batch], Awaitable[BatchResult]], **options: int) -> ImportReport:
+    return asyncio.run(run_import(data, load, **options))  # type: ignore[arg-type]
 
 
 def kill(conn, connection_id: int) -> None:
@@ -82,7 +88,7 @@ def test_good_rows_load_and_bad_rows_are_reported_with_line_and_reason(db: Db) -
         "Dario,999-000-111,",             # 6 duplicate of an existing customer
         "Eva,999111222,",                 # 7 duplicate of line 2
     ]) + "Fabio,999111225,caf\xe9\n".encode("latin-1")  # 8 not UTF-8
-    report = run_import(data, loader(db, omitir_duplicados=True))
+    report = imported(data, loader(db, omitir_duplicados=True))
 
     assert report.cargados == 1
     assert [(r.linea, r.motivo.split()[0]) for r in report.rechazados] == [
@@ -96,13 +102,13 @@ def test_good_rows_load_and_bad_rows_are_reported_with_line_and_reason(db: Db) -
 
 def test_duplicates_load_when_not_asked_to_skip_them(db: Db) -> None:
     db.nuevo_cliente("Existente", "999000111")
-    report = run_import(csv_bytes(["nombre,telefono", "Dario,999000111"]), loader(db))
+    report = imported(csv_bytes(["nombre,telefono", "Dario,999000111"]), loader(db))
     assert report.cargados == 1 and report.rechazados == []
 
 
 def test_each_batch_is_one_event_and_each_customer_one_history_row(db: Db) -> None:
     lines = ["nombre,telefono"] + [f"Cliente {i},9{i:08d}" for i in range(250)]
-    report = run_import(csv_bytes(lines), loader(db), batch_size=100)
+    report = imported(csv_bytes(lines), loader(db), batch_size=100)
     assert (report.cargados, report.lotes) == (250, 3)
     events = db.outbox()
     assert [e["event_type"] for e in events] == ["CLIENTS_IMPORTED"] * 3
@@ -114,8 +120,8 @@ def test_each_batch_is_one_event_and_each_customer_one_history_row(db: Db) -> No
 
 def test_running_the_same_import_again_loads_nothing_twice(db: Db) -> None:
     lines = ["nombre,telefono"] + [f"Cliente {i},9{i:08d}" for i in range(30)]
-    first = run_import(csv_bytes(lines), loader(db), batch_size=10)
-    again = run_import(csv_bytes(lines), loader(db), batch_size=10)
+    first = imported(csv_bytes(lines), loader(db), batch_size=10)
+    again = imported(csv_bytes(lines), loader(db), batch_size=10)
     assert (first.cargados, first.lotes_ya_importados) == (30, 0)
     assert (again.cargados, again.lotes_ya_importados) == (0, 3)
     assert db.query("SELECT COUNT(*) AS n FROM clientes")[0]["n"] == 30
@@ -132,7 +138,7 @@ def test_a_connection_killed_mid_batch_leaves_nothing_half_loaded_and_a_rerun_co
     batches_done = 0
     timer: threading.Timer | None = None
 
-    def load_then_die(batch: Batch) -> BatchResult:
+    async def load_then_die(batch: Batch) -> BatchResult:
         nonlocal batches_done, timer
         if batches_done == 1:
             # Kill the connection while this (second) batch is inside the procedure.
@@ -144,7 +150,7 @@ def test_a_connection_killed_mid_batch_leaves_nothing_half_loaded_and_a_rerun_co
         return BatchResult(int(row["importacion_id"]), int(row["cargados"]), [], bool(row["ya_importado"]))
 
     with pytest.raises(mysql.connector.Error):
-        run_import(data, load_then_die, batch_size=10000)
+        imported(data, load_then_die, batch_size=10000)
     assert timer is not None
     timer.join()
     killer.close()
@@ -152,6 +158,6 @@ def test_a_connection_killed_mid_batch_leaves_nothing_half_loaded_and_a_rerun_co
     assert loaded == 10000, "only the first, committed batch is there"
     assert db.query("SELECT COUNT(*) AS n FROM clientes_historial")[0]["n"] == 10000
 
-    report = run_import(data, loader(db), batch_size=10000)
+    report = imported(data, loader(db), batch_size=10000)
     assert (report.cargados, report.lotes_ya_importados) == (10000, 1)
     assert db.query("SELECT COUNT(*) AS n, COUNT(DISTINCT telefono) AS d FROM clientes")[0] == {"n": 20000, "d": 20000}
