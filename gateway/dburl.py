@@ -74,8 +74,8 @@ class DatabaseUrl(BaseModel, frozen=True):
             "database": self.database,
         }
 
-    def yoyo_url(self) -> str:
-        """The same server as a yoyo-migrations URL (yoyo's mysql backend uses PyMySQL)."""
+    def secret_url(self) -> str:
+        """The URL with its password, for handing to another tool (yoyo, settings); never print it."""
         auth = quote(self.user, safe="")
         if self.password:
             auth += ":" + quote(self.password, safe="")

@@ -37,9 +37,9 @@ class EmbeddedServerError(RuntimeError):
     """The private server could not be started."""
 
 
-def find_server_binary() -> Path:
+def find_server_binary(search_path: str = SEARCH_PATH) -> Path:
     for name in SERVER_BINARIES:
-        found = shutil.which(name, path=SEARCH_PATH)
+        found = shutil.which(name, path=search_path)
         if found:
             return Path(found)
     raise EmbeddedServerError(NO_BINARY_HELP)

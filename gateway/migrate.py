@@ -137,7 +137,7 @@ def _create_database(url: DatabaseUrl, report: MigrationReport) -> None:
 
 
 def _apply_table_migrations(url: DatabaseUrl) -> list[str]:
-    backend = get_backend(url.yoyo_url())
+    backend = get_backend(url.secret_url())  # yoyo's mysql:// backend uses PyMySQL
     try:
         migrations = read_migrations(str(MIGRATIONS_DIR))
         with backend.lock():

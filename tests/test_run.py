@@ -1,0 +1,113 @@
+"""`seguimiento run`: one command to a working system on a private database."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.embedded import EmbeddedServerError, find_server_binary, free_port
+
+
+@pytest.fixture
+def start() -> Iterator[Callable[[Path, int], subprocess.Popen[str]]]:
+    """Starts `seguimiento run` (no database configured); kills whatever a failed test left."""
+    started: list[subprocess.Popen[str]] = []
+
+    def run(data_dir: Path, port: int) -> subprocess.Popen[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SEGUIMIENTO_")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "run", "--data-dir", str(data_dir), "--port", str(port)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        started.append(proc)
+        return proc
+
+    yield run
+    for proc in started:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+
+
+def wait_for_line(proc: subprocess.Popen[str], needle: str, timeout: float = 90) -> list[str]:
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if needle in line:
+            return lines
+    proc.kill()
+    raise AssertionError(f"no {needle!r} in the output of seguimiento run:\n{''.join(lines)}")
+
+
+def get(url: str, token: str) -> object:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    return out
+
+
+def server_processes(data_dir: Path) -> list[str]:
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    return [line for line in ps.splitlines() if str(data_dir.resolve()) in line and "datadir" in line]
+
+
+def test_run_starts_a_private_database_with_demo_data_and_stops_it_on_ctrl_c(
+        tmp_path: Path, start: Callable[[Path, int], subprocess.Popen[str]]) -> None:
+    data_dir, port = tmp_path / "db", free_port()
+    proc = start(data_dir, port)
+    lines = wait_for_line(proc, "listening on")
+    output = "".join(lines)
+    assert f"http://127.0.0.1:{port}/gtr?token=" in output
+
+    tokens = json.loads((data_dir / "demo-tokens.json").read_text())
+    board = get(f"http://127.0.0.1:{port}/api/clientes?limit=100", tokens["gtr"])
+    assert isinstance(board, dict)
+    states = Counter(c["seguimiento_status"] for c in board["clientes"])
+    assert states == {"nuevo": 10, "derivado": 8, "en_gestion": 6, "terminado": 8, "no_gestionado": 4}
+    health = get(f"http://127.0.0.1:{port}/health", tokens["gtr"])
+    assert isinstance(health, dict) and (health["status"], health["eventScheduler"]) == ("ok", "ON")
+    asesor_id, (_, asesor_token) = next(iter(tokens["asesores"].items()))
+    own = get(f"http://127.0.0.1:{port}/api/clientes?limit=100", asesor_token)
+    assert isinstance(own, dict) and {c["asesor_asignado"] for c in own["clientes"]} == {int(asesor_id)}
+
+    out = stop(proc)
+    assert "stopping the private database" in out
+    assert server_processes(data_dir) == [], "the private server outlived Ctrl-C"
+
+    # A second run reuses the data: same tokens, no second demo load.
+    proc = start(data_dir, port)
+    wait_for_line(proc, "listening on")
+    again = get(f"http://127.0.0.1:{port}/api/clientes?limit=100", tokens["gtr"])
+    assert isinstance(again, dict) and again["total"] == board["total"]
+    stop(proc)
+
+
+def test_without_a_server_binary_it_says_how_to_get_one(tmp_path: Path) -> None:
+    with pytest.raises(EmbeddedServerError) as info:
+        find_server_binary(search_path=str(tmp_path))
+    message = str(info.value)
+    assert "apt-get install mariadb-server" in message and "docker compose up" in message
