@@ -47,7 +47,8 @@ def _long_transaction(db: Db) -> None:
 
 async def _http_flow(gtr: Api, asesor: Api, asesor_id: int, rounds: int) -> None:
     for i in range(rounds):
-        cliente = (await gtr.call("POST", "/api/clientes", {"nombre": f"Http {asesor_id}-{i}"}, expect=201))["clienteId"]
+        created = await gtr.call("POST", "/api/clientes", {"nombre": f"Http {asesor_id}-{i}"}, expect=201)
+        cliente = created["clienteId"]
         await gtr.call("POST", f"/api/clientes/{cliente}/estatus",
                        {"tipo": "gtr", "estatus": "derivado", "asesorId": asesor_id}, expect=200)
         token = (await asesor.call("POST", f"/api/clientes/{cliente}/lock", {}, expect=200))["lockToken"]
