@@ -18,7 +18,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/seguimiento run
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (nothing may download a browser of its own).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
 lint: $(STAMP)
