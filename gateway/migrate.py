@@ -20,6 +20,7 @@ import argparse
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import mysql.connector
 from mysql.connector.abstracts import MySQLConnectionAbstract
@@ -29,7 +30,6 @@ from gateway import grants
 from gateway.dburl import DatabaseUrl
 from gateway.sqlfiles import SQL_DIR, SqlObject, load_objects
 
-MIGRATIONS_DIR = SQL_DIR / "migrations"
 LOCK_TIMEOUT_S = 300
 
 # The objects are created under this sql_mode whatever the server's default, so they behave
@@ -87,9 +87,15 @@ def connect(url: DatabaseUrl, *, database: bool = True) -> MySQLConnectionAbstra
     return conn  # type: ignore[return-value]
 
 
-def migrate(url: DatabaseUrl, log: Callable[[str], None] = lambda _msg: None) -> MigrationReport:
-    """Apply migrations and install objects into ``url``'s database. Idempotent."""
+def migrate(url: DatabaseUrl, log: Callable[[str], None] = lambda _msg: None,
+            sql_dir: Path = SQL_DIR) -> MigrationReport:
+    """Apply migrations and install objects into ``url``'s database. Idempotent.
+
+    ``sql_dir`` holds ``migrations/`` and the object folders; only tests point it elsewhere
+    (at an edited copy, to see a changed file re-installed).
+    """
     report = MigrationReport()
+    objects = load_objects(sql_dir)
     _create_database(url, report)
     conn = connect(url)
     try:
@@ -100,17 +106,17 @@ def migrate(url: DatabaseUrl, log: Callable[[str], None] = lambda _msg: None) ->
         if got != 1:
             raise MigrationError(f"another migrate still holds {lock_name!r} after {LOCK_TIMEOUT_S} s")
         try:
-            report.applied = _apply_table_migrations(url)
+            report.applied = _apply_table_migrations(url, sql_dir / "migrations")
             for name in report.applied:
                 log(f"applied migration {name}")
             cur.execute(f"SET SESSION sql_mode = '{SQL_MODE}'")
             accounts = grants.recorded_accounts(conn)
             owner = accounts.get("owner")
-            _install_objects(conn, report, log, owner)
+            _install_objects(conn, objects, report, log, owner)
             if owner is not None:
                 for statement in grants.privilege_statements(url.database, accounts):
                     cur.execute(statement)
-            _enable_events(conn, report, log)
+            _enable_events(conn, objects, report, log)
             _ensure_event_scheduler(conn, report)
         finally:
             cur.execute("DO RELEASE_LOCK(%s)", (lock_name,))
@@ -136,10 +142,10 @@ def _create_database(url: DatabaseUrl, report: MigrationReport) -> None:
         conn.close()
 
 
-def _apply_table_migrations(url: DatabaseUrl) -> list[str]:
+def _apply_table_migrations(url: DatabaseUrl, migrations_dir: Path) -> list[str]:
     backend = get_backend(url.secret_url())  # yoyo's mysql:// backend uses PyMySQL
     try:
-        migrations = read_migrations(str(MIGRATIONS_DIR))
+        migrations = read_migrations(str(migrations_dir))
         with backend.lock():
             pending = backend.to_apply(migrations)
             backend.apply_migrations(pending)
@@ -148,13 +154,13 @@ def _apply_table_migrations(url: DatabaseUrl) -> list[str]:
         backend.connection.close()
 
 
-def _install_objects(conn: MySQLConnectionAbstract, report: MigrationReport,
+def _install_objects(conn: MySQLConnectionAbstract, objects: list[SqlObject], report: MigrationReport,
                      log: Callable[[str], None], owner: grants.Account | None) -> None:
     cur = conn.cursor()
     cur.execute("SELECT tipo, nombre, sha256 FROM objetos_instalados")
     recorded = {(kind, name): sha for kind, name, sha in cur.fetchall()}  # type: ignore[misc]
     present = _present_objects(conn)
-    for obj in load_objects():
+    for obj in objects:
         key = (obj.kind, obj.name)
         unchanged = recorded.get(key) == obj.sha256 and key in present
         if unchanged and (owner is None or present[key] == owner.definer()):
@@ -202,10 +208,10 @@ def _present_objects(conn: MySQLConnectionAbstract) -> dict[tuple[str, str], str
     return {(str(kind), str(name)): str(definer) for kind, name, definer in cur.fetchall()}  # type: ignore[misc]
 
 
-def _enable_events(conn: MySQLConnectionAbstract, report: MigrationReport,
+def _enable_events(conn: MySQLConnectionAbstract, objects: list[SqlObject], report: MigrationReport,
                    log: Callable[[str], None]) -> None:
     """Re-enable our events where they are disabled, e.g. on a replica promoted to primary."""
-    names = [o.name for o in load_objects() if o.kind == "EVENT"]
+    names = [o.name for o in objects if o.kind == "EVENT"]
     cur = conn.cursor()
     cur.execute(
         "SELECT EVENT_NAME FROM information_schema.EVENTS "
