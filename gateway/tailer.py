@@ -11,8 +11,9 @@ bounds how late events written by a DBA, the sweep or another gateway arrive.
 Fan-out (see shared/notes/websocket.md): each event is serialised and framed once, and the
 frames of one read are written to each socket with one synchronous ``transport.write``:
 no task and no await per socket per message. What a socket has not yet taken stays in its
-transport's buffer; a socket whose buffer would pass ``max_pending_bytes`` is closed (it
-can resume with ``?since=``), so a frozen client costs the others nothing.
+transport's buffer; a socket whose buffer still holds more than ``max_pending_bytes`` when
+the next read comes is closed (it can resume with ``?since=``), so a frozen client costs
+the others nothing and holds at most that cap plus one read (at most 1000 events).
 
 Every subscriber has a cursor: the id of the last event it was given (or skipped, for an
 asesor). A new subscriber first reads the outbox from its ``since`` itself, then turns
@@ -188,10 +189,13 @@ class Hub:
         if sub.closed or sub.ws.closed or transport.is_closing():
             self.detach(sub)
             return
-        data = b"".join(chunks)
-        if transport.get_write_buffer_size() + len(data) > self.max_pending_bytes:
+        # What the client has not taken yet stays in the transport's buffer. One read's
+        # worth may always be added (a healthy client drains it before the next), so a
+        # socket holds at most max_pending_bytes plus one read before it is cut.
+        if transport.get_write_buffer_size() > self.max_pending_bytes:
             self._drop(sub, CLOSE_SLOW_CONSUMER, b"too far behind: reconnect with since", "overflow")
             return
+        data = b"".join(chunks)
         transport.write(data)
         sub.delivered += len(chunks)
         self.metrics.events_delivered += len(chunks)

@@ -5,6 +5,7 @@ any database call (counted by the gateway's own procedure-call metrics)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import aiohttp
 import pytest
@@ -14,13 +15,13 @@ from tests.gateway.harness import Api, error_code, run, running_gateway
 from tests.support import Db
 
 LOCK = "0" * 36
-DEEP = {"a": {}}
+DEEP: dict[str, Any] = {"a": {}}
 for _ in range(40):
     DEEP = {"a": DEEP}
 
 # (token role, method, path, raw body) -> (status, code). {c} is a customer of Ana's.
 BAD_BODIES: list[tuple[str, str, str, str, int, str]] = []
-BODY_ROUTES = [
+BODY_ROUTES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("gtr", "POST", "/api/clientes", {"nombre": "Juan"}),
     ("gtr", "POST", "/api/clientes/{c}/estatus", {"tipo": "gtr", "estatus": "derivado", "asesorId": 2}),
     ("gtr", "POST", "/api/asesores", {"nombre": "Eva"}),

@@ -98,7 +98,7 @@ async def test_concurrent_writers_two_gateways_every_event_once_in_order(db: Db,
                 else:
                     asesor = people.ana if name.startswith("ana") else people.beto
                     expected = [e["id"] for e in outbox if asesor in (e["asesor_id"], e["previous_asesor_id"])]
-                await listener.until(lambda ms, last=expected[-1]: bool(ms) and ms[-1]["id"] >= last, 15, name)
+                await listener.until_id(expected[-1], timeout=15)
                 await asyncio.sleep(0.3 if name == "beto@2" else 0)  # anything extra would show now
                 _check_exactly_once_in_order(listener, expected, name)
             # What each socket got is the outbox's own content.
