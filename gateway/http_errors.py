@@ -67,7 +67,6 @@ _HTTP_EXCEPTION_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
-    415: "unsupported_media_type",
 }
 
 
