@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.gateway.harness import Api, error_code, listen, make_token, run, running_gateway, wait_for
 from tests.privateserver import private_server
@@ -58,6 +59,22 @@ async def test_mysql_stopped_and_started_under_a_running_gateway(tmp_path: Path)
             assert [m["type"] for m in ana_ws.messages] == ["CLIENT_REASSIGNED"] * 3
             await gtr_ws.close()
             await ana_ws.close()
+
+        # A gateway started while the database is down starts anyway, says so, and comes up
+        # with it.
+        await asyncio.to_thread(server.kill)
+        async with running_gateway(server.url, connect_timeout=1.0) as cold, aiohttp.ClientSession() as session:
+            status, health = await Api(session, cold.base, None).status("GET", "/health")
+            assert status == 503 and health["tailer"]["up"] is False
+            with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+                await session.ws_connect(cold.base + "/ws", params={"token": gtr_token, "since": "0"})
+            assert info.value.status == 503
+            await asyncio.to_thread(server.start)
+            await wait_for(lambda: _healthy(cold.base, session), 15, "the cold gateway to connect")
+            late = await listen(session, cold.base, gtr_token, since=0)
+            await late.until_id(last)
+            assert late.ids() == list(range(1, last + 1))
+            await late.close()
 
 
 async def _healthy(base: str, session: aiohttp.ClientSession) -> bool:
