@@ -21,7 +21,7 @@ from gateway.metrics import Metrics
 from gateway.procedures import Database
 from gateway.routes import setup_routes
 from gateway.settings import Settings
-from gateway.tailer import Hub, Tailer, gauges
+from gateway.tailer import Hub, Tailer, close_socket, gauges
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,6 @@ async def _close_sockets(app: web.Application) -> None:
     open_sockets = app[SOCKETS]
     sockets = list(open_sockets)
     await asyncio.gather(
-        *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutting down") for ws in sockets),
+        *(close_socket(ws, WSCloseCode.GOING_AWAY, b"server shutting down") for ws in sockets),
         return_exceptions=True,
     )

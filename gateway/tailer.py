@@ -203,7 +203,7 @@ class Hub:
     def _drop(self, sub: Subscriber, code: int, message: bytes, reason: str) -> None:
         self.detach(sub)
         self.metrics.socket_drops[reason] += 1
-        task = asyncio.get_running_loop().create_task(_close(sub.ws, code, message))
+        task = asyncio.get_running_loop().create_task(close_socket(sub.ws, code, message))
         sub.closing = task
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
@@ -214,8 +214,8 @@ class Hub:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
 
-async def _close(ws: web.WebSocketResponse, code: int, message: bytes) -> None:
-    # Do not wait for a frozen client to drain or answer: give it 2 s, then cut it.
+async def close_socket(ws: web.WebSocketResponse, code: int, message: bytes) -> None:
+    """Close ``ws`` with ``code``, but never wait on a frozen client: 2 s, then cut it."""
     with contextlib.suppress(Exception, asyncio.TimeoutError):
         await asyncio.wait_for(ws.close(code=code, message=message, drain=False), 2)
 
@@ -243,7 +243,7 @@ class Tailer:
         self.up = False
         self.last_read_at: float | None = None  # time.monotonic() of the last good read
         self._wakeup = asyncio.Event()
-        self.started = asyncio.Event()  # set once last_id is known
+        self.started = asyncio.Event()  # set once the first read succeeded
 
     def wake(self) -> None:
         """Read now: this gateway just wrote events."""
@@ -272,7 +272,6 @@ class Tailer:
         if self.hub.last_id is None:
             limits = await procedures.outbox_limites(self.db)
             self.hub.last_id = limits.ultimo_id
-        self.started.set()
         while True:
             self._wakeup.clear()
             last = self.hub.last_id
@@ -281,6 +280,7 @@ class Tailer:
             if not self.up:
                 log.info("outbox tailer reading after id %d", last)
             self.up = True
+            self.started.set()
             self.last_read_at = time.monotonic()
             if events and events[0].id != last + 1:
                 log.error("outbox ids %d..%d were purged before this gateway read them", last + 1,

@@ -117,6 +117,8 @@ async def test_graceful_stop_finishes_in_flight_requests(db: Db, people: People)
         async with aiohttp.ClientSession() as session:
             gtr = Api(session, server.base, people.gtr)
             ws = await listen(session, server.base, people.gtr, since=0)
+            # A client that never reads nor answers the close must not hold the stop up.
+            frozen = await asyncio.to_thread(_frozen_client, server.port, people.gtr)
             # Hold the customer's row so the assignment waits inside the database.
             blocker.execute("START TRANSACTION")
             blocker.query("SELECT id FROM clientes WHERE id = %s FOR UPDATE", (cliente,))
@@ -132,7 +134,10 @@ async def test_graceful_stop_finishes_in_flight_requests(db: Db, people: People)
             blocker.execute("COMMIT")
             status, body = await asyncio.wait_for(request, 10)
             assert status == 200, body
+        stopping = time.monotonic()
         assert server.stop() == 0
+        assert time.monotonic() - stopping < 8
+        frozen.close()
     blocker.close()
     assert db.cliente(cliente)["seguimiento_status"] == "derivado"
 
