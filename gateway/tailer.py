@@ -119,14 +119,18 @@ class Hub:
             return
         frames = [(event, text_frame(encode_message(event.event_type, event.id, event.payload)))
                   for event in events]
-        last = events[-1].id
+        first, last = events[0].id, events[-1].id
+        everything = b"".join(frame for _event, frame in frames)  # what every up-to-date GTR socket gets
         for sub in list(self.subscribers):
             if not sub.live or sub.closed:
                 continue
-            chunks = [frame for event, frame in frames if event.id > sub.cursor and sub.wants(event)]
+            if sub.role == "gtr" and sub.cursor < first:
+                self._write(sub, everything, len(frames))
+            else:
+                chunks = [frame for event, frame in frames if event.id > sub.cursor and sub.wants(event)]
+                if chunks:
+                    self._write(sub, b"".join(chunks), len(chunks))
             sub.cursor = max(sub.cursor, last)
-            if chunks:
-                self._write(sub, chunks)
         self.last_id = last
 
     def resync_all(self, reason: str) -> None:
@@ -165,7 +169,7 @@ class Hub:
             if events:
                 sub.cursor = events[-1].id
             if chunks:
-                self._write(sub, chunks)
+                self._write(sub, b"".join(chunks), len(chunks))
             # No await between this check and going live: the tailer cannot publish in between.
             if len(events) < READ_BATCH and sub.cursor >= self.last_id:
                 sub.live = True
@@ -179,12 +183,12 @@ class Hub:
     def send_resync(self, sub: Subscriber, data: dict[str, Any]) -> None:
         if sub.closed:
             return
-        self._write(sub, [text_frame(encode_message(RESYNC_REQUIRED, None, data))])
+        self._write(sub, text_frame(encode_message(RESYNC_REQUIRED, None, data)), 1)
         self._drop(sub, CLOSE_RESYNC, b"resync required", "resync")
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _write(self, sub: Subscriber, chunks: list[bytes]) -> None:
+    def _write(self, sub: Subscriber, data: bytes, messages: int) -> None:
         transport = sub.transport
         if sub.closed or sub.ws.closed or transport.is_closing():
             self.detach(sub)
@@ -195,10 +199,9 @@ class Hub:
         if transport.get_write_buffer_size() > self.max_pending_bytes:
             self._drop(sub, CLOSE_SLOW_CONSUMER, b"too far behind: reconnect with since", "overflow")
             return
-        data = b"".join(chunks)
         transport.write(data)
-        sub.delivered += len(chunks)
-        self.metrics.events_delivered += len(chunks)
+        sub.delivered += messages
+        self.metrics.events_delivered += messages
 
     def _drop(self, sub: Subscriber, code: int, message: bytes, reason: str) -> None:
         self.detach(sub)
