@@ -166,3 +166,23 @@ def test_token_command_prints_the_token_alone_on_its_last_line(db: Db, people: P
     assert token("revoke", str(token_id)).returncode == 0
     use(401)
     assert make_token(db, "gtr")
+
+
+@run(timeout=30)
+async def test_heartbeat_closes_a_socket_that_stops_answering(db: Db, people: People) -> None:
+    async with running_gateway(db.url, ws_heartbeat=0.4) as gw, aiohttp.ClientSession() as session:
+        assert gw.app is not None
+        port = int(gw.base.rsplit(":", 1)[1])
+        alive = await listen(session, gw.base, people.gtr, since=0)  # aiohttp answers pings for it
+        silent = await asyncio.to_thread(_frozen_client, port, people.gtr)
+        try:
+            await asyncio.sleep(0.2)
+            assert len(gw.app[HUB].subscribers) == 2
+            deadline = time.monotonic() + 5
+            while len(gw.app[HUB].subscribers) > 1 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            assert len(gw.app[HUB].subscribers) == 1
+            assert not alive.closed.is_set()
+        finally:
+            silent.close()
+        await alive.close()
