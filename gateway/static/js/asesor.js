@@ -1,0 +1,491 @@
+// The asesor view: the asesor's own customers (the API filters them by token), taking one
+// and opening its management wizard, editing it, completing it; the heartbeat while the
+// wizard is open; customers that time out or are reassigned leave the list with a notice.
+
+import { Api, ApiError, describeError, forgetToken, numberParam, takeToken } from "./api.js";
+import {
+  DEFAULT_TIMEOUT_SECONDS, Notices, applyEvent, chip, clockTime, deadline, el, formatDuration, parseTime,
+  showConnection, timeoutOf,
+} from "./common.js";
+import { LiveSync } from "./live.js";
+
+const HEARTBEAT_SECONDS = numberParam("heartbeat", 60); // the API's contract: one a minute
+const WARN_SECONDS = 60;
+// Fields of datos the wizard always offers; other text fields of datos are shown too.
+const RESULTADOS = ["", "Interesado", "No interesado", "Volver a llamar", "Venta cerrada", "Número equivocado"];
+const WIZARD_DATOS = ["resultado", "producto", "notas"];
+// Refusals after which the customer is no longer this asesor's to work on.
+const LOST_CODES = new Set(["inactivity_expired", "not_assigned", "lock_invalid", "cliente_not_found", "invalid_transition"]);
+
+const $ = (selector) => document.querySelector(selector);
+
+const state = {
+  rows: new Map(),
+  floor: 0,
+  me: null, // this token's asesor id, learned from its customers
+  asesores: new Map(),
+  timeoutSeconds: numberParam("timeout", null),
+  pending: new Map(), // cliente_id -> events that came while its row was being fetched
+  gone: new Set(), // customers that left this list (completed here, timed out, reassigned)
+  wizard: null, // {id, lockToken, lockExpiresAt, timer, refill}
+};
+
+let api;
+let notices;
+let sync;
+let renderQueued = false;
+
+async function main() {
+  notices = new Notices($("#avisos"));
+  const token = takeToken("asesor");
+  if (!token) {
+    showBlocked("Falta el token del asesor.", "Abre esta página con ?token=… o pega el token en la página de inicio.");
+    return;
+  }
+  api = new Api(token);
+  $("#wizard-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    save();
+  });
+  $("#wizard-completar").addEventListener("click", complete);
+  $("#wizard-cerrar").addEventListener("click", () => closeWizard({ release: true }));
+  $("#latido-intervalo").textContent = `${HEARTBEAT_SECONDS} s`;
+  sync = new LiveSync({
+    api,
+    fetchSnapshot,
+    install,
+    apply,
+    refreshSeconds: numberParam("refresh", 30),
+    onConnection: (s, detail) => showConnection($("#conexion"), s, detail),
+    onFatal: (error) => {
+      const { title, detail } = describeError(error);
+      showBlocked(title, detail, error);
+    },
+  });
+  try {
+    await sync.start();
+  } catch (error) {
+    const { title, detail } = describeError(error);
+    showConnection($("#conexion"), "offline", title);
+    showBlocked(`No se pudo cargar tu lista. ${title}`, detail, error);
+    return;
+  }
+  document.body.dataset.ready = "true";
+  setInterval(tick, 1000);
+}
+
+function showBlocked(title, detail, error = null) {
+  // A refused token is of no further use in this tab: the landing page asks for another.
+  if (error instanceof ApiError && error.status === 401) forgetToken("asesor");
+  const box = $("#bloqueo");
+  box.querySelector(".blocked-title").textContent = title;
+  box.querySelector(".blocked-detail").textContent = detail || "";
+  box.hidden = false;
+  $("#trabajo").hidden = true;
+  stopHeartbeat();
+}
+
+// -- snapshot and events -----------------------------------------------------------------
+
+async function fetchSnapshot() {
+  const [board, asesores] = await Promise.all([api.get("/api/clientes?limit=1000"), api.get("/api/asesores")]);
+  return { since: board.snapshotOutboxId, board, asesores: asesores.asesores };
+}
+
+function install(snapshot) {
+  state.asesores = new Map(snapshot.asesores.map((a) => [a.asesor_id, a]));
+  const rows = new Map();
+  for (const cliente of snapshot.board.clientes) {
+    rows.set(cliente.cliente_id, { ...cliente, version: snapshot.board.snapshotOutboxId });
+    if (cliente.asesor_asignado) state.me = cliente.asesor_asignado;
+    const t = timeoutOf(cliente);
+    if (t) state.timeoutSeconds = t;
+  }
+  const open = state.wizard && state.wizard.id;
+  if (open && !rows.has(open)) {
+    // Gone while we were not listening (or the socket missed nothing and it is truly gone).
+    const row = state.rows.get(open);
+    lose(open, row ? `${row.nombre} ya no está en tu lista.` : "El cliente ya no está en tu lista.", "");
+  }
+  state.rows = rows;
+  state.floor = snapshot.since;
+  for (const id of rows.keys()) state.gone.delete(id);
+  showIdentity();
+  queueRender();
+}
+
+function apply(ev) {
+  const d = ev.data || {};
+  const id = d.clienteId;
+  if (typeof id !== "number") return;
+  if (state.pending.has(id)) {
+    state.pending.get(id).push(ev);
+    return;
+  }
+  const row = state.rows.get(id);
+  if (!row) {
+    if (ev.id <= state.floor) return;
+    const mine = ev.type === "CLIENT_REASSIGNED" && (state.me === null || d.asesorId === state.me);
+    if (mine || (!state.gone.has(id) && ev.type !== "CLIENT_COMPLETED" && ev.type !== "CLIENT_RETURNED_TO_GTR")) {
+      fetchCustomer(id, ev);
+    }
+    return;
+  }
+  if (ev.id <= row.version) return;
+  if (ev.type === "CLIENT_REASSIGNED" && d.asesorId !== row.asesor_asignado) {
+    lose(id, `${row.nombre} fue reasignado a otro asesor.`, "GTR lo asignó a otra persona: ya no puedes gestionarlo.");
+    return;
+  }
+  if (ev.type === "CLIENT_RETURNED_TO_GTR") {
+    lose(id, `${row.nombre} volvió a GTR por inactividad.`,
+      `Pasaron más de ${formatDuration((state.timeoutSeconds || DEFAULT_TIMEOUT_SECONDS) * 1000)} sin actividad.`);
+    return;
+  }
+  if (ev.type === "CLIENT_COMPLETED") {
+    const wasOpen = state.wizard && state.wizard.id === id;
+    remove(id);
+    if (!wasOpen) notices.show("ok", `La gestión de ${row.nombre} está completada.`, "", 5);
+    return;
+  }
+  const next = applyEvent(row, ev, state.timeoutSeconds);
+  state.rows.set(id, next);
+  if (state.wizard && state.wizard.id === id && state.wizard.refill) {
+    state.wizard.refill = false;
+    fillForm(next);
+  }
+  queueRender();
+}
+
+async function fetchCustomer(id, ev) {
+  state.pending.set(id, []);
+  let row = null;
+  try {
+    row = await api.get(`/api/clientes/${id}`);
+  } catch (_error) {
+    row = null; // not ours (403) or gone: nothing to show
+  }
+  const waiting = state.pending.get(id) || [];
+  state.pending.delete(id);
+  if (!row || row.asesor_asignado === null) return;
+  state.me = row.asesor_asignado;
+  // The row is at least as new as the event that made us ask; later ones still apply.
+  state.rows.set(id, { ...row, version: ev.id });
+  state.gone.delete(id);
+  const t = timeoutOf(row);
+  if (t) state.timeoutSeconds = t;
+  if (ev.type === "CLIENT_REASSIGNED") notices.show("info", `Nuevo cliente asignado: ${row.nombre}.`, "", 6);
+  showIdentity();
+  queueRender();
+  for (const later of waiting) apply(later);
+}
+
+/** The customer left this list for a reason the asesor must see. */
+function lose(id, title, detail) {
+  const wasOpen = state.wizard && state.wizard.id === id;
+  remove(id);
+  notices.show("warn", title, wasOpen ? `${detail} Se cerró su gestión.` : detail, 0);
+}
+
+function remove(id) {
+  state.rows.delete(id);
+  state.gone.add(id);
+  if (state.wizard && state.wizard.id === id) closeWizard({ release: false });
+  queueRender();
+}
+
+// -- the wizard --------------------------------------------------------------------------
+
+async function start(id, button) {
+  const row = state.rows.get(id);
+  if (!row) return;
+  if (state.wizard && state.wizard.id !== id) {
+    notices.show("error", "Ya tienes una gestión abierta.", "Complétala o ciérrala antes de tomar otro cliente.");
+    return;
+  }
+  button.disabled = true;
+  try {
+    const body = state.me ? { asesorId: state.me } : {};
+    const lock = await api.post(`/api/clientes/${id}/lock`, body);
+    if (row.seguimiento_status === "derivado") {
+      await api.post(`/api/clientes/${id}/open-wizard`, { ...body, lockToken: lock.lockToken });
+    }
+    openWizard(id, lock);
+  } catch (error) {
+    const { title, detail } = describeError(error);
+    notices.show("error", `No se pudo abrir la gestión de ${row.nombre}. ${title}`, detail);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function openWizard(id, lock) {
+  stopHeartbeat();
+  state.wizard = { id, lockToken: lock.lockToken, lockExpiresAt: parseTime(lock.lockExpiresAt), timer: null, refill: false };
+  const row = state.rows.get(id);
+  fillForm(row);
+  $("#wizard-vacio").hidden = true;
+  $("#wizard").hidden = false;
+  $("#wizard-error").textContent = "";
+  $("#latido-estado").textContent = "sesión activa";
+  state.wizard.timer = setInterval(heartbeat, HEARTBEAT_SECONDS * 1000);
+  queueRender();
+  $("#campo-nombre").focus();
+}
+
+function closeWizard({ release }) {
+  const wizard = state.wizard;
+  if (!wizard) return;
+  stopHeartbeat();
+  state.wizard = null;
+  $("#wizard").hidden = true;
+  $("#wizard-vacio").hidden = false;
+  if (release && state.rows.has(wizard.id)) {
+    api.post(`/api/clientes/${wizard.id}/release`, lockBody(wizard)).catch(() => {});
+  }
+  queueRender();
+}
+
+function stopHeartbeat() {
+  if (state.wizard && state.wizard.timer) clearInterval(state.wizard.timer);
+}
+
+function lockBody(wizard) {
+  return state.me ? { asesorId: state.me, lockToken: wizard.lockToken } : { lockToken: wizard.lockToken };
+}
+
+async function heartbeat() {
+  const wizard = state.wizard;
+  if (!wizard) return;
+  try {
+    const answer = await api.post(`/api/clientes/${wizard.id}/heartbeat`, lockBody(wizard));
+    if (state.wizard === wizard) wizard.lockExpiresAt = parseTime(answer.lockExpiresAt);
+    const row = state.rows.get(wizard.id);
+    if (row && wizard.lockExpiresAt !== null) {
+      // a heartbeat moves last_activity but writes no event: move the clock here
+      const timeout = (state.timeoutSeconds || DEFAULT_TIMEOUT_SECONDS) * 1000;
+      state.rows.set(wizard.id, { ...row, vence_at: new Date(wizard.lockExpiresAt).toISOString(),
+        last_activity: new Date(wizard.lockExpiresAt - timeout).toISOString() });
+    }
+    $("#latido-estado").textContent = `Último latido ${clockTime(Date.now())}`;
+  } catch (error) {
+    failed(wizard, error, "No se pudo enviar el latido.");
+  }
+}
+
+/** An action on the open customer failed: if it is no longer ours, say so and close. */
+function failed(wizard, error, what) {
+  const { title, detail } = describeError(error);
+  if (LOST_CODES.has(error.code) && state.wizard === wizard) {
+    const row = state.rows.get(wizard.id);
+    remove(wizard.id);
+    notices.show("warn", `${row ? row.nombre : "El cliente"}: ${title}`, detail, 0);
+    return;
+  }
+  $("#wizard-error").textContent = `${what} ${title}${detail ? ` (${detail})` : ""}`;
+}
+
+function fillForm(row) {
+  $("#wizard-titulo").textContent = `Gestión de ${row.nombre}`;
+  $("#wizard-estado").replaceChildren(chip(row.seguimiento_status));
+  $("#wizard-id").textContent = `Cliente n.º ${row.cliente_id}`;
+  $("#campo-nombre").value = row.nombre;
+  $("#campo-telefono").value = row.telefono || "";
+  const datos = row.datos || {};
+  const resultado = $("#campo-resultado");
+  resultado.replaceChildren(...RESULTADOS.map((r) => el("option", { value: r }, r || "Sin resultado todavía")));
+  if (datos.resultado && !RESULTADOS.includes(datos.resultado)) resultado.append(el("option", { value: datos.resultado }, datos.resultado));
+  resultado.value = typeof datos.resultado === "string" ? datos.resultado : "";
+  $("#campo-producto").value = typeof datos.producto === "string" ? datos.producto : "";
+  $("#campo-notas").value = typeof datos.notas === "string" ? datos.notas : "";
+  const extras = $("#wizard-extras");
+  extras.replaceChildren();
+  for (const [key, value] of Object.entries(datos)) {
+    if (WIZARD_DATOS.includes(key)) continue;
+    const inputId = `extra-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+    const editable = typeof value === "string" || typeof value === "number" || value === null;
+    extras.append(el("div", { class: "field" },
+      el("label", { for: inputId }, key),
+      el("input", { id: inputId, type: "text", dataset: { datos: key, original: value ?? "" }, value: editable ? String(value ?? "") : JSON.stringify(value),
+        readonly: !editable, maxlength: "500" })));
+  }
+  $("#wizard-extras-box").hidden = extras.children.length === 0;
+}
+
+/** What the form changed, as the PUT body (null when nothing changed). */
+function changes(row, wizard) {
+  const body = lockBody(wizard);
+  let changed = false;
+  const nombre = $("#campo-nombre").value.trim();
+  const telefono = $("#campo-telefono").value.trim();
+  if (nombre !== row.nombre) {
+    body.nombre = nombre;
+    changed = true;
+  }
+  if (telefono !== (row.telefono || "")) {
+    body.telefono = telefono || null;
+    changed = true;
+  }
+  const datos = {};
+  const old = row.datos || {};
+  const fields = { resultado: $("#campo-resultado").value, producto: $("#campo-producto").value.trim(), notas: $("#campo-notas").value.trim() };
+  for (const input of document.querySelectorAll("#wizard-extras input:not([readonly])")) {
+    fields[input.dataset.datos] = input.value.trim();
+  }
+  for (const [key, value] of Object.entries(fields)) {
+    const before = old[key] === undefined || old[key] === null ? "" : String(old[key]);
+    if (value !== before) datos[key] = value === "" ? null : value;
+  }
+  if (Object.keys(datos).length) {
+    body.datos = datos;
+    changed = true;
+  }
+  return changed ? body : null;
+}
+
+async function save({ quiet = false } = {}) {
+  const wizard = state.wizard;
+  const row = wizard && state.rows.get(wizard.id);
+  if (!row) return false;
+  $("#wizard-error").textContent = "";
+  if (!$("#campo-nombre").value.trim()) {
+    $("#wizard-error").textContent = "El nombre no puede quedar vacío.";
+    $("#campo-nombre").focus();
+    return false;
+  }
+  const body = changes(row, wizard);
+  if (!body) {
+    if (!quiet) notices.show("info", "No hay cambios que guardar.", "", 3);
+    return true;
+  }
+  setBusy(true);
+  // Show what the database kept (it normalises the phone) once its CLIENT_UPDATED comes,
+  // which may be before this request's answer.
+  wizard.refill = true;
+  try {
+    await api.put(`/api/clientes/${wizard.id}`, body);
+    if (!quiet) notices.show("ok", "Cambios guardados.", "", 3);
+    return true;
+  } catch (error) {
+    wizard.refill = false;
+    failed(wizard, error, "No se guardaron los cambios.");
+    return false;
+  } finally {
+    setBusy(false);
+  }
+}
+
+async function complete() {
+  const wizard = state.wizard;
+  const row = wizard && state.rows.get(wizard.id);
+  if (!row) return;
+  if (!(await save({ quiet: true })) || state.wizard !== wizard) return;
+  setBusy(true);
+  try {
+    await api.post(`/api/clientes/${wizard.id}/complete-wizard`, lockBody(wizard));
+    remove(wizard.id);
+    notices.show("ok", `Gestión de ${row.nombre} completada.`, "", 6);
+  } catch (error) {
+    failed(wizard, error, "No se pudo completar la gestión.");
+  } finally {
+    setBusy(false);
+  }
+}
+
+function setBusy(busy) {
+  for (const button of document.querySelectorAll("#wizard button")) button.disabled = busy;
+}
+
+// -- rendering ---------------------------------------------------------------------------
+
+function showIdentity() {
+  const me = state.me !== null ? state.asesores.get(state.me) : null;
+  $("#asesor-nombre").textContent = me ? me.nombre : "Asesor";
+}
+
+function queueRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    render();
+  });
+}
+
+function render() {
+  const list = $("#mis-clientes");
+  const rows = [...state.rows.values()].sort((a, b) =>
+    (expiry(a) ?? Infinity) - (expiry(b) ?? Infinity) || b.cliente_id - a.cliente_id);
+  const focused = document.activeElement && document.activeElement.closest("#mis-clientes li");
+  const focusedId = focused ? focused.dataset.clienteId : null;
+  list.replaceChildren(...rows.map((row) => card(row)));
+  if (focusedId) list.querySelector(`li[data-cliente-id="${focusedId}"] button`)?.focus();
+  $("#lista-vacia").hidden = rows.length > 0;
+  $("#cuenta").textContent = rows.length === 1 ? "1 cliente" : `${rows.length} clientes`;
+  $("#limite").textContent = formatMinutes(state.timeoutSeconds || DEFAULT_TIMEOUT_SECONDS);
+  const wizard = state.wizard;
+  const open = wizard && state.rows.get(wizard.id);
+  if (open) {
+    $("#wizard-titulo").textContent = `Gestión de ${open.nombre}`;
+    $("#wizard-estado").replaceChildren(chip(open.seguimiento_status));
+  }
+  tick();
+}
+
+function card(row) {
+  const open = state.wizard && state.wizard.id === row.cliente_id;
+  const action = open
+    ? el("span", { class: "badge-open" }, "Gestión abierta")
+    : el("button", { type: "button", class: "btn btn-primary btn-small", "aria-label": `${row.seguimiento_status === "derivado" ? "Tomar y abrir gestión" : "Continuar gestión"} de ${row.nombre}` },
+      row.seguimiento_status === "derivado" ? "Tomar y abrir gestión" : "Continuar gestión");
+  if (!open) action.addEventListener("click", () => start(row.cliente_id, action));
+  return el("li", { class: `card${open ? " card-open" : ""}`, dataset: { clienteId: row.cliente_id, estado: row.seguimiento_status } },
+    el("div", { class: "card-main" },
+      el("p", { class: "card-name" }, row.nombre),
+      el("p", { class: "card-meta" }, `${row.telefono || "sin teléfono"} · n.º ${row.cliente_id}`)),
+    el("div", { class: "card-state" }, chip(row.seguimiento_status),
+      el("span", { class: "countdown", role: "timer", dataset: { clienteId: row.cliente_id } })),
+    el("div", { class: "card-action" }, action));
+}
+
+function formatMinutes(seconds) {
+  if (seconds % 60 === 0) return seconds === 60 ? "1 minuto" : `${seconds / 60} minutos`;
+  return seconds === 1 ? "1 segundo" : `${seconds} segundos`;
+}
+
+/** When the customer returns to GTR unless the asesor acts: the lock's expiry if later. */
+function expiry(row) {
+  const due = deadline(row, state.timeoutSeconds);
+  const wizard = state.wizard;
+  if (wizard && wizard.id === row.cliente_id && wizard.lockExpiresAt !== null) {
+    return due === null ? wizard.lockExpiresAt : Math.max(due, wizard.lockExpiresAt);
+  }
+  return due;
+}
+
+function tick() {
+  const now = api.now();
+  for (const node of document.querySelectorAll("#mis-clientes .countdown")) {
+    const row = state.rows.get(Number(node.dataset.clienteId));
+    if (!row) continue;
+    setCountdown(node, expiry(row), now, "Vuelve a GTR en");
+  }
+  const wizard = state.wizard;
+  if (wizard && state.rows.has(wizard.id)) {
+    setCountdown($("#wizard-tiempo"), expiry(state.rows.get(wizard.id)), now, "Vuelve a GTR sin actividad en");
+  }
+}
+
+function setCountdown(node, due, now, prefix) {
+  if (due === null) {
+    node.textContent = "";
+    return;
+  }
+  const left = due - now;
+  node.dataset.level = left <= 0 ? "expired" : left <= WARN_SECONDS * 1000 ? "warn" : "ok";
+  node.textContent = left <= 0 ? "Tiempo agotado" : `${prefix} ${formatDuration(left)}`;
+}
+
+main().catch((error) => {
+  const { title, detail } = describeError(error);
+  showBlocked(title, detail);
+});
