@@ -29,3 +29,23 @@ test: $(STAMP) $(CHROMIUM)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check gateway tests
 	$(VENV)/bin/mypy
+
+# Benchmarks (bench/, results in docs/bench/; see docs/bench/README.md):
+#   make bench        - every benchmark, full mode (the committed results; ~40 min)
+#   make bench-short  - every benchmark, short mode (a minute or two; results in docs/bench/short/)
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml bench/node/package-lock.json | sha256sum | cut -c1-12)
+
+.PHONY: bench bench-short
+
+$(BENCH_STAMP): pyproject.toml bench/node/package-lock.json
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	cd bench/node && npm ci --no-audit --no-fund --silent
+	rm -f $(VENV)/.bench-installed-* && touch $@
+
+bench: $(BENCH_STAMP)
+	BENCH_COMMAND="make bench" $(PY) -m bench --mode full --out docs/bench
+
+bench-short: $(BENCH_STAMP)
+	BENCH_COMMAND="make bench-short" $(PY) -m bench --mode short --out docs/bench/short

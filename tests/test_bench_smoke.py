@@ -1,0 +1,122 @@
+"""CI smoke test of the benchmarks (bench/): each one's smallest mode runs and writes its
+results with the expected structure. Harness correctness only, never timing: the figures
+of a smoke run mean nothing.
+
+The five benchmarks run at once, each in its own process (``python -m bench --mode smoke``),
+against the test server, writing to a temporary folder instead of docs/bench/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.dburl import DatabaseUrl
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS = ("sweep", "import", "transitions", "events", "fanout")
+TIMEOUT_S = 240
+
+
+@pytest.fixture(scope="module")
+def smoke_runs(server: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Start every benchmark's smoke mode in parallel; their output folder and logs."""
+    out = tmp_path_factory.mktemp("bench")
+    auth = server.user + (f":{server.password}" if server.password else "")
+    env = dict(os.environ, SEGUIMIENTO_BENCH_DSN=f"mysql://{auth}@{server.host}:{server.port}/mysql")
+    processes = {
+        name: subprocess.Popen([sys.executable, "-m", "bench", "--mode", "smoke", "--out", str(out / name), name],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for name in BENCHMARKS
+    }
+    logs: dict[str, str] = {}
+    codes: dict[str, int] = {}
+    try:
+        for name, process in processes.items():
+            try:
+                logs[name], _ = process.communicate(timeout=TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                logs[name] = process.communicate()[0] + f"\n(killed after {TIMEOUT_S} s)"
+            codes[name] = process.returncode
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    yield {"out": out, "logs": logs, "codes": codes}
+
+
+def _result(smoke_runs: dict[str, Any], name: str) -> dict[str, Any]:
+    log = smoke_runs["logs"][name]
+    assert smoke_runs["codes"][name] == 0, f"python -m bench --mode smoke {name} failed:\n{log[-4000:]}"
+    folder = smoke_runs["out"] / name
+    json_name = "import" if name == "import" else name
+    assert (folder / f"{json_name}.md").is_file(), log[-2000:]
+    return json.loads((folder / f"{json_name}.json").read_text())
+
+
+@pytest.mark.parametrize("name", BENCHMARKS)
+def test_each_benchmark_writes_its_tables_targets_and_run_facts(smoke_runs: dict[str, Any], name: str) -> None:
+    data = _result(smoke_runs, name)
+    assert data["benchmark"] == name
+    meta = data["meta"]
+    assert meta["mode"] == "smoke"
+    assert "python -m bench" in meta["command"]
+    assert meta["commit"] and meta["engine"] and meta["date"]
+    assert meta["connector"]["path"] in ("pure Python", "C extension")
+    assert meta["machine"]["cores"] >= 1
+    assert data["tables"], "no table"
+    for table in data["tables"]:
+        assert table["rows"], f"table {table['title']!r} is empty"
+        assert all(len(row) == len(table["headers"]) for row in table["rows"]), table["title"]
+    assert data["targets"], "no target reported"
+    for target in data["targets"]:
+        assert {"target", "goal", "measured", "met"} <= set(target)
+    markdown = (smoke_runs["out"] / name / f"{name}.md").read_text()
+    assert markdown.startswith("# Benchmark") and "**Connector:**" in markdown
+
+
+def test_sweep_proves_an_index_range_and_returns_the_expired(smoke_runs: dict[str, Any]) -> None:
+    data = _result(smoke_runs, "sweep")
+    results = data["data"]["results"]
+    assert {r["expired"] for r in results} == {0, 100}
+    assert all(r["sweep_ms"] > 0 and r["worker_fair_ms"] >= 0 for r in results)
+    plan = next(iter(data["data"]["explain"].values()))
+    assert plan["rows"][0][plan["headers"].index("type")] == "range"
+
+
+def test_import_compares_the_import_path_with_single_calls(smoke_runs: dict[str, Any]) -> None:
+    data = _result(smoke_runs, "import")
+    seconds = data["data"]["median_seconds"]
+    assert seconds["import"] > 0 and seconds["single_python_timed"] > 0
+    assert data["data"]["extrapolated"] is True  # the smoke mode samples the single calls
+
+
+def test_transitions_ran_every_method_and_workload(smoke_runs: dict[str, Any]) -> None:
+    data = _result(smoke_runs, "transitions")
+    seen = {(r["workload"], r["method"]) for r in data["data"]["results"]}
+    assert len(seen) == 6
+    assert all(r["rate"] > 0 for r in data["data"]["results"])
+
+
+def test_events_reached_every_socket_on_both_paths(smoke_runs: dict[str, Any]) -> None:
+    data = _result(smoke_runs, "events")
+    runs = data["data"]["latency_runs"]
+    assert {r["path"] for r in runs} == {"gateway", "dba"}
+    assert all(r["received"] == r["expected_deliveries"] for r in runs)
+    assert {o["variant"].split()[0] for o in data["data"]["ordering"]} == {"with", "without"}
+
+
+def test_fanout_delivered_every_message_in_order_from_both_servers(smoke_runs: dict[str, Any]) -> None:
+    data = _result(smoke_runs, "fanout")
+    runs = [r for r in data["data"]["results"] if r["round"] != "frozen-test"]
+    assert {r["server"] for r in runs} == {"gateway", "node ws"}
+    assert all(r["checked_socket_in_order"] and r["timeouts"] == 0 for r in runs)
