@@ -1,0 +1,87 @@
+"""A real gateway, with the dashboard, served from a background thread on loopback.
+
+Playwright's sync API owns the test's main thread, so the gateway gets an event loop of
+its own in another thread. It can be stopped and started again on the same port, which
+is how a browser test makes a page lose its WebSocket and reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from gateway.app import init_app
+from gateway.dashboard import setup_dashboard
+from gateway.dburl import DatabaseUrl
+from gateway.settings import Settings
+
+T = TypeVar("T")
+START_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def with_dashboard(app: web.Application) -> web.Application:
+    """``app`` serving the dashboard: the factory may already do it (once the lead wires it)."""
+    if not any(getattr(resource, "canonical", None) == "/gtr" for resource in app.router.resources()):
+        setup_dashboard(app)
+    return app
+
+
+class GatewayThread:
+    """The gateway app (built by ``init_app``) on 127.0.0.1:``port`` in its own loop thread."""
+
+    def __init__(self, url: DatabaseUrl, port: int | None = None) -> None:
+        self.url = url
+        self.port = port or free_port()
+        self.runner: web.AppRunner | None = None
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="gateway-loop", daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = START_TIMEOUT) -> T:
+        """Run ``coro`` on the gateway's loop (the test's thread belongs to Playwright's)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self) -> GatewayThread:
+        self.run(self._start())
+        return self
+
+    async def _start(self) -> None:
+        settings = Settings(database_url=self.url.secret_url(), host="127.0.0.1", port=self.port,
+                            poll_interval=0.05, shutdown_timeout=1.0)
+        app = with_dashboard(init_app(settings))
+        runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout, handle_signals=False,
+                               access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self.runner = runner
+
+    def stop(self) -> None:
+        """Stop serving (sockets are closed with GOING_AWAY); the loop stays for a restart."""
+        if self.runner is not None:
+            runner, self.runner = self.runner, None
+            self.run(runner.cleanup())
+
+    def close(self) -> None:
+        self.stop()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
