@@ -36,6 +36,7 @@ export class LiveSync {
     this.refreshMs = refreshSeconds * 1000;
     this.lastApplied = null;
     this.buffer = []; // events applied since the last snapshot, in id order
+    this.bufferFrom = null; // the buffer holds every event the socket gave after this id
     this.ws = null;
     this.attempt = 0;
     this.stopped = false;
@@ -106,22 +107,26 @@ export class LiveSync {
       // are already that new); the ones after it are applied when they come.
       this.install(snapshot);
       if (this.lastApplied === null) this.lastApplied = since;
-      this.buffer = [];
+      this.#clearBuffer();
       return;
     }
     // The snapshot is older than what the view has applied: replay what it misses, if the
-    // buffer still holds all of it; otherwise subscribe again from the snapshot's id.
-    const replay = this.buffer.filter((ev) => ev.id > since);
-    const covered = replay.length === this.lastApplied - since && (replay.length === 0 || replay[0].id === since + 1);
+    // buffer holds every event the socket gave since then (an asesor's socket skips the
+    // events of other asesors, so ids need not be consecutive); else subscribe again.
     this.install(snapshot);
-    if (covered) {
-      for (const ev of replay) this.apply(ev, { replay: true });
-      this.buffer = replay;
+    if (this.bufferFrom <= since) {
+      for (const ev of this.buffer) if (ev.id > since) this.apply(ev, { replay: true });
     } else {
       this.lastApplied = since;
-      this.buffer = [];
+      this.#clearBuffer();
       this.#restartSocket();
     }
+  }
+
+  // The buffer then holds every event the socket delivers after lastApplied.
+  #clearBuffer() {
+    this.buffer = [];
+    this.bufferFrom = this.lastApplied;
   }
 
   #restartSocket() {
@@ -176,7 +181,10 @@ export class LiveSync {
     if (typeof msg.id !== "number" || msg.id <= this.lastApplied) return; // already applied
     this.lastApplied = msg.id;
     this.buffer.push(msg);
-    if (this.buffer.length > BUFFER_MAX) this.buffer.splice(0, this.buffer.length - BUFFER_MAX);
+    if (this.buffer.length > BUFFER_MAX) {
+      const dropped = this.buffer.splice(0, this.buffer.length - BUFFER_MAX);
+      this.bufferFrom = dropped[dropped.length - 1].id;
+    }
     this.apply(msg, { replay: false });
   }
 
@@ -195,7 +203,7 @@ export class LiveSync {
       if (this.resyncNeeded) {
         // the events after our id are gone: start again from a fresh board
         this.lastApplied = null;
-        this.buffer = [];
+        this.#clearBuffer();
         await this.reload();
         this.resyncNeeded = false;
       } else {
