@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import mysql.connector
@@ -120,17 +120,22 @@ def call(conn: Any, procedure: str, *args: Any) -> list[list[Row]]:
     """CALL on any connection, draining every result set (see ../shared/notes/mysql.md)."""
     cur = conn.cursor(dictionary=True)
     placeholders = ", ".join(["%s"] * len(args))
+    sets: list[list[Row]] = []
     try:
         cur.execute(f"CALL {procedure}({placeholders})", args)
-        sets: list[list[Row]] = []
         while True:
             if cur.with_rows:
                 sets.append(cur.fetchall())
             if not cur.nextset():
                 break
-        return sets
-    finally:
-        cur.close()
+    except BaseException:
+        # When the call lost its connection (a killed query or session), closing the cursor
+        # fails too; let the call's own error through rather than "Connection not available".
+        with suppress(mysql.connector.Error):
+            cur.close()
+        raise
+    cur.close()
+    return sets
 
 
 @contextmanager
