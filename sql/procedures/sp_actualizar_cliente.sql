@@ -28,6 +28,9 @@ BEGIN
             MESSAGE_TEXT = 'nombre and telefono must be JSON strings (telefono may be null)';
     END IF;
 
+    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
+    -- handlers do not run for a kill): roll that back rather than commit it with ours.
+    ROLLBACK;
     START TRANSACTION;
     CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, p_lock_token, 1, v_ahora, v_estado);
     SELECT nombre, telefono INTO v_nombre, v_telefono FROM clientes WHERE id = p_cliente_id;

@@ -32,6 +32,9 @@ BEGIN
     IF COALESCE(GET_LOCK(v_lock_name, 0), 0) = 0 THEN
         SELECT CAST(0 AS SIGNED) AS devueltos, CAST(1 AS SIGNED) AS omitido;
     ELSE
+        -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
+        -- handlers do not run for a kill): roll that back rather than commit it with ours.
+        ROLLBACK;
         SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
         SELECT valor INTO v_lote FROM seguimiento_config WHERE clave = 'barrido_lote';
         SELECT valor INTO v_lotes_max FROM seguimiento_config WHERE clave = 'barrido_lotes_max';

@@ -13,6 +13,9 @@ BEGIN
     CALL _validar_contacto(p_nombre, p_telefono, v_nombre, v_telefono);
     CALL _validar_datos(p_datos_json);
 
+    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
+    -- handlers do not run for a kill): roll that back rather than commit it with ours.
+    ROLLBACK;
     START TRANSACTION;
     INSERT INTO clientes (nombre, telefono, datos, seguimiento_status, created_at, updated_at)
     VALUES (v_nombre, v_telefono, p_datos_json, 'nuevo', v_ahora, v_ahora);

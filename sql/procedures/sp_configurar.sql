@@ -26,6 +26,9 @@ BEGIN
         SET v_msg = CONCAT('value out of range for ', p_clave);
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
     END IF;
+    -- Leave any transaction an interrupted call left open (see sp_derivar_cliente), so this
+    -- write commits on its own rather than with that half-done work.
+    ROLLBACK;
     UPDATE seguimiento_config SET valor = p_valor WHERE clave = p_clave;
     SELECT p_clave AS clave, v_anterior AS valor_anterior, p_valor AS valor;
 END//

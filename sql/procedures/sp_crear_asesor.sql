@@ -11,6 +11,9 @@ BEGIN
     IF CHAR_LENGTH(v_nombre) > 120 THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'nombre is longer than 120 characters';
     END IF;
+    -- Leave any transaction an interrupted call left open (see sp_derivar_cliente), so this
+    -- write commits on its own rather than with that half-done work.
+    ROLLBACK;
     INSERT INTO asesores (nombre, activo, created_at) VALUES (v_nombre, 1, UTC_TIMESTAMP(6));
     SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS asesor_id;
 END//

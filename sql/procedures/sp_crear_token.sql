@@ -29,6 +29,9 @@ BEGIN
             SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45002, MESSAGE_TEXT = 'an asesor token needs an active asesor';
         END IF;
     END IF;
+    -- Leave any transaction an interrupted call left open (see sp_derivar_cliente), so this
+    -- write commits on its own rather than with that half-done work.
+    ROLLBACK;
     INSERT INTO api_tokens (token_sha256, rol, asesor_id, descripcion, created_at)
     VALUES (p_token_sha256, LOWER(p_rol), p_asesor_id, p_descripcion, UTC_TIMESTAMP(6));
     SELECT CAST(LAST_INSERT_ID() AS SIGNED) AS token_id;

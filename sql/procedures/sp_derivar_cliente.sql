@@ -23,6 +23,9 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'actor must be gtr or dba';
     END IF;
 
+    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
+    -- handlers do not run for a kill): roll that back rather than commit it with ours.
+    ROLLBACK;
     START TRANSACTION;
     SELECT seguimiento_status, asesor_asignado INTO v_estado, v_anterior
       FROM clientes WHERE id = p_cliente_id FOR UPDATE;

@@ -24,6 +24,11 @@ BEGIN
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
+    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
+    -- handlers do not run for a kill): roll that back rather than commit it with ours, and
+    -- first, since the work on the temporary tables below is transactional too.
+    ROLLBACK;
+
     IF p_clave IS NULL OR NOT p_clave REGEXP '^[0-9a-f]{64}$' THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'clave must be 64 lowercase hex characters';
     END IF;

@@ -24,6 +24,9 @@ BEGIN
     END IF;
 
     -- Both reads must see the same committed state; READ COMMITTED would give each its own.
+    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
+    -- handlers do not run for a kill): roll that back rather than commit it with ours.
+    ROLLBACK;
     SET TRANSACTION ISOLATION LEVEL REPEATABLE READ;
     START TRANSACTION WITH CONSISTENT SNAPSHOT;
     SELECT s.ultimo_id AS snapshot_outbox_id,

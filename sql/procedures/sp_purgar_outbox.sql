@@ -10,6 +10,9 @@ BEGIN
     DECLARE v_n BIGINT DEFAULT 1;
     DECLARE v_total BIGINT DEFAULT 0;
 
+    -- Leave any transaction an interrupted call left open (see sp_derivar_cliente), so this
+    -- write commits on its own rather than with that half-done work.
+    ROLLBACK;
     SELECT valor INTO v_horas FROM seguimiento_config WHERE clave = 'outbox_retencion_horas';
     SET v_corte = UTC_TIMESTAMP(6) - INTERVAL v_horas HOUR;
     WHILE v_n > 0 DO

@@ -14,6 +14,9 @@ BEGIN
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 
+    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
+    -- handlers do not run for a kill): roll that back rather than commit it with ours.
+    ROLLBACK;
     START TRANSACTION;
     CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, NULL, 0, v_ahora, v_estado);
     SELECT lock_token, lock_asesor_id INTO v_token, v_dueno FROM clientes WHERE id = p_cliente_id;
