@@ -60,6 +60,7 @@ from bench.common import (
     throwaway_database,
 )
 from bench.gatewayproc import asesor_token, cli_token, process_cpu_seconds, running_gateway
+from bench.profiling import Sampler
 from gateway.dburl import DatabaseUrl
 
 NAME = "transitions"
@@ -384,6 +385,14 @@ def run(mode: str, out: Path) -> Report:
                         line = ", ".join(f"{m.split(' ')[0]} {v:.0f}/s" for m, v in rates.items())
                         log(f"transitions: {workload} x{clients}: {line}")
                 gateway_rss = gw.rss_mib()
+                # Where the gateway's CPU goes: a separate, unmeasured run under py-spy.
+                profiles: dict[str, Any] = {}
+                at = 32 if 32 in levels else max(levels)
+                for workload in WORKLOADS:
+                    fx.reset(conn)
+                    with Sampler(gw.pid) as sampler:
+                        run_gateway(fx, gw, spid, workload, at, cfg["seconds"])
+                    profiles[workload] = sampler.summary()
         finally:
             conn.close()
 
@@ -428,7 +437,16 @@ def run(mode: str, out: Path) -> Report:
                       e["ratio_to_c"] >= 0.6 if at == 32 else None,
                       f"gateway {e['rate']:.0f}/s vs C client "
                       f"{median([x['rate'] for x in runs[(workload, at, SLAP)]]):.0f}/s")
-    report.data = {"config": cfg, "results": results, "gateway_rss_mib": gateway_rss,
+    for workload, prof in profiles.items():
+        if prof is None:
+            report.notes.append(f"No py-spy profile of the gateway ({workload}): py-spy is not installed "
+                                "(make bench installs it).")
+            continue
+        report.table(f"Gateway CPU profile, {workload} at {at} clients (py-spy, share of busy samples)",
+                     ["where (leaf frame's library)", "share"], [[a, f"{x:.0%}"] for a, x in prof["areas"]],
+                     note="Top functions by self time: "
+                     + "; ".join(f"`{f}` {x:.0%}" for f, x in prof["functions"][:8]))
+    report.data = {"config": cfg, "results": results, "gateway_rss_mib": gateway_rss, "profiles": profiles,
                    "raw": {f"{w}|{c}|{m}": v for (w, c, m), v in runs.items()}}
 
     plt = pyplot()
