@@ -8,6 +8,7 @@ itself.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import json
@@ -46,7 +47,19 @@ def run(timeout: float = 60.0) -> Callable[[Callable[P, Coroutine[Any, Any, None
             async def bounded() -> None:
                 await asyncio.wait_for(fn(*args, **kwargs), timeout)
 
-            asyncio.run(bounded())
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                loop_running = False
+            else:
+                loop_running = True
+            if not loop_running:
+                asyncio.run(bounded())
+                return
+            # Something else keeps a loop running in this thread (Playwright's sync API does,
+            # for the browser tests' session): give the test a thread and a loop of its own.
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, bounded()).result()
 
         return wrapper
 
