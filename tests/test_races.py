@@ -253,11 +253,13 @@ def test_a_heartbeat_racing_the_sweep_is_never_lost(db: Db, conns: Connections) 
             asesor = asesores[i % len(asesores)]
             cliente_id, token = db.en_gestion(asesor) if i % 2 else db.tomado(asesor)
             clientes.append((cliente_id, asesor, token))
-        # Put every deadline within a few milliseconds of the moment the threads start.
-        for cliente_id, _asesor, _token in clientes:
-            db.execute("UPDATE clientes SET last_activity = UTC_TIMESTAMP(6) - INTERVAL %s MICROSECOND "
-                       "WHERE id = %s", (timeout * 1_000_000 - rng.randint(0, 12_000), cliente_id))
         history_before = {c: len(db.historial(c)) for c, _a, _t in clientes}
+        # Put every deadline within a few milliseconds of the moment the threads start: one
+        # statement, right before they do.
+        offsets = " ".join(f"WHEN {c} THEN {rng.randint(0, 12_000)}" for c, _a, _t in clientes)
+        db.execute(f"UPDATE clientes SET last_activity = UTC_TIMESTAMP(6) - INTERVAL "
+                   f"({timeout * 1_000_000} - CASE id {offsets} END) MICROSECOND "
+                   f"WHERE id IN ({', '.join(str(c) for c, _a, _t in clientes)})")
 
         def beat(conn: Any, cliente_id: int, asesor: int, token: str) -> Result:
             time.sleep(rng.random() * 0.004)
