@@ -180,6 +180,18 @@ class GatewayProcess:
             self.process.stdout.close()
         return self.process.returncode
 
+    def kill(self) -> int:
+        """SIGKILL, a crash: no graceful stop, sockets and requests cut mid-flight. The exit status."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.kill()
+        return self.stop()
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
     def __enter__(self) -> GatewayProcess:
         return self.start()
 
