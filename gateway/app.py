@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, web
 
+from gateway.dashboard import setup_dashboard
 from gateway.http_errors import http_error
 from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, TAILER
 from gateway.metrics import Metrics
@@ -37,6 +38,7 @@ def init_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_database_and_tailer)
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
+    setup_dashboard(app)
     return app
 
 

@@ -151,6 +151,7 @@ class Board(Response):
     total: int
     limit: int
     offset: int
+    timeoutSegundos: int  # inactivity before the sweep returns a customer (vence_at counts it down)
     clientes: list[Cliente]
 
 
@@ -178,6 +179,37 @@ class LockResponse(Response):
 class HeartbeatResponse(Response):
     clienteId: int
     lockExpiresAt: datetime
+
+
+class Yo(Response):
+    """GET /api/me: who the token is."""
+
+    role: Literal["gtr", "asesor"]
+    asesorId: int | None
+    nombre: str | None
+
+
+class ImportQuery(BaseModel):
+    """POST /api/importaciones query string."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    skipDuplicates: bool = False
+    origen: Annotated[str, Field(min_length=1, max_length=255)] = "upload.csv"
+
+
+class LineaRechazada(Response):
+    linea: int
+    motivo: str
+
+
+class ImportResult(Response):
+    """POST /api/importaciones: what loaded and what did not, line by line."""
+
+    cargados: int
+    rechazados: list[LineaRechazada]
+    lotes: int
+    lotesYaImportados: int
 
 
 class Ack(Response):

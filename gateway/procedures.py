@@ -311,6 +311,7 @@ class Listado(RowModel):
 
     snapshot_outbox_id: int
     total: int
+    timeout_segundos: int
     clientes: list[Cliente]
 
 
@@ -457,6 +458,7 @@ async def listar_clientes(
     return Listado(
         snapshot_outbox_id=int(head["snapshot_outbox_id"]),
         total=int(head["total"]),
+        timeout_segundos=int(head["timeout_segundos"]),
         clientes=[Cliente.model_validate(r) for r in sets[1]],
     )
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import BaseModel
 
-from gateway import procedures
+from gateway import importer, procedures
 from gateway.auth import Caller, authenticate, bearer_token
 from gateway.errors import ErrorCode
 from gateway.http_errors import ApiError, forbidden, http_error, invalid
@@ -35,9 +35,13 @@ from gateway.models import (
     EstadoCambiado,
     HeartbeatResponse,
     HistorialResponse,
+    ImportQuery,
+    ImportResult,
+    LineaRechazada,
     ListQuery,
     LockedRequest,
     LockResponse,
+    Yo,
 )
 from gateway.procedures import DatabaseError, ProcedureRefused
 from gateway.tailer import Subscriber
@@ -62,6 +66,8 @@ def setup_routes(app: web.Application) -> None:
     r.add_post(CLIENTE + "/release", liberar_cliente)
     r.add_get("/api/asesores", listar_asesores)
     r.add_post("/api/asesores", crear_asesor)
+    r.add_get("/api/me", yo)
+    r.add_post("/api/importaciones", importar_csv)
     r.add_get("/health", health)
     r.add_get("/metrics", metrics)
     r.add_get("/ws", websocket)
@@ -133,6 +139,29 @@ async def derivar_cliente(request: web.Request) -> web.Response:
     return _json(EstadoCambiado(clienteId=cliente_id, seguimiento_status="derivado", asesorId=body.asesorId))
 
 
+async def importar_csv(request: web.Request) -> web.Response:
+    """Bulk import of a CSV body (see gateway/importer.py), GTR only. The body may be far
+    larger than other requests (import_max_bytes), so it is read here with its own cap."""
+    token = bearer_token(request)
+    query = ImportQuery.model_validate({k: v for k, v in request.query.items() if k != "token"})
+    limit = request.app[SETTINGS].import_max_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise ApiError(413, "payload_too_large", f"the CSV is larger than {limit} bytes")
+    caller = await authenticate(_db(request), token)
+    caller.require_gtr()
+    data = await request.content.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "payload_too_large", f"the CSV is larger than {limit} bytes")
+    try:
+        report = await importer.run_import(data, importer.load_with(_db(request), query.origen, query.skipDuplicates))
+    except importer.ImportFileError as exc:
+        raise invalid(str(exc)) from exc
+    return _json(ImportResult(
+        cargados=report.cargados,
+        rechazados=[LineaRechazada(linea=r.linea, motivo=r.motivo) for r in report.rechazados],
+        lotes=report.lotes, lotesYaImportados=report.lotes_ya_importados))
+
+
 async def crear_asesor(request: web.Request) -> web.Response:
     caller, body = await _start(request, AsesorNuevo)
     caller.require_gtr()
@@ -153,7 +182,7 @@ async def listar_clientes(request: web.Request) -> web.Response:
         asesor_id = caller.asesor_id
     listado = await procedures.listar_clientes(_db(request), query.estado, asesor_id, query.limit, query.offset)
     return _json(Board(snapshotOutboxId=listado.snapshot_outbox_id, total=listado.total, limit=query.limit,
-                       offset=query.offset, clientes=listado.clientes))
+                       offset=query.offset, timeoutSegundos=listado.timeout_segundos, clientes=listado.clientes))
 
 
 async def obtener_cliente(request: web.Request) -> web.Response:
@@ -175,6 +204,16 @@ async def historial_cliente(request: web.Request) -> web.Response:
             raise _not_yours(cliente_id)
     historial = await procedures.historial_cliente(_db(request), cliente_id)
     return _json(HistorialResponse(clienteId=cliente_id, historial=historial))
+
+
+async def yo(request: web.Request) -> web.Response:
+    """Who the token is: a dashboard learns its role, and an asesor its id and name."""
+    caller = await _caller(request)
+    nombre = None
+    if caller.asesor_id is not None:
+        asesores = await procedures.listar_asesores(_db(request))
+        nombre = next((a.nombre for a in asesores if a.asesor_id == caller.asesor_id), None)
+    return _json(Yo(role=caller.role, asesorId=caller.asesor_id, nombre=nombre))
 
 
 async def listar_asesores(request: web.Request) -> web.Response:

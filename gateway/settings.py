@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     # Ping every so often; a socket that does not answer within half of it is closed.
     ws_heartbeat: float = Field(default=20.0, gt=0)
     max_body_bytes: int = Field(default=128 * 1024, ge=1024)
+    # POST /api/importaciones reads its CSV with its own cap (100,000 leads are ~5 MB).
+    import_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     connect_timeout: float = Field(default=5.0, gt=0)
     query_timeout: float = Field(default=30.0, gt=0)
     # On SIGTERM/SIGINT: how long in-flight requests may take to finish.

@@ -610,7 +610,7 @@ def test_listar_clientes_filters_pages_and_names_its_snapshot(db: Db) -> None:
         return head[0], page
 
     head, page = listar(None, None, 100, 0)
-    assert head == {"snapshot_outbox_id": len(db.outbox()), "total": 5}
+    assert head == {"snapshot_outbox_id": len(db.outbox()), "total": 5, "timeout_segundos": 300}
     assert [r["cliente_id"] for r in page] == todos
     assert "lock_token" not in page[0]
     assert {r["cliente_id"]: r["bloqueado"] for r in page}[de_bea] == 1

@@ -1,8 +1,9 @@
 -- sp_listar_clientes(estado, asesor_id, limite, desplazamiento): the board. NULL estado or
 -- asesor_id means any. limite 1-1000. Two result sets read from ONE consistent snapshot:
---   1. snapshot_outbox_id, total: the last outbox event the page already reflects, and how
---      many customers match. A dashboard subscribes with since=snapshot_outbox_id and misses
---      nothing: every later change comes as an event.
+--   1. snapshot_outbox_id, total, timeout_segundos: the last outbox event the page already
+--      reflects, how many customers match, and the inactivity timeout in force. A dashboard
+--      subscribes with since=snapshot_outbox_id and misses nothing: every later change comes
+--      as an event.
 --   2. the page of customers (v_clientes columns, newest first).
 -- estado is LONGTEXT so an oversized value is refused as 45007, not failed as 1406.
 DROP PROCEDURE IF EXISTS sp_listar_clientes;
@@ -32,7 +33,8 @@ BEGIN
     SELECT s.ultimo_id AS snapshot_outbox_id,
            (SELECT COUNT(*) FROM clientes c
              WHERE (p_estado IS NULL OR c.seguimiento_status = p_estado)
-               AND (p_asesor_id IS NULL OR c.asesor_asignado = p_asesor_id)) AS total
+               AND (p_asesor_id IS NULL OR c.asesor_asignado = p_asesor_id)) AS total,
+           (SELECT valor FROM seguimiento_config WHERE clave = 'timeout_segundos') AS timeout_segundos
       FROM outbox_secuencia s WHERE s.id = 1;
     SELECT v.*
       FROM v_clientes v

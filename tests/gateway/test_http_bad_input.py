@@ -128,7 +128,7 @@ async def test_unknown_ids_routes_and_methods(db: Db, people: People, cliente: i
         assert (status, error_code(body)) == (404, "cliente_not_found")
         # Not ids at all: no route.
         for path in ("/api/clientes/abc", "/api/clientes/1;DROP%20TABLE%20clientes", "/api/clientes/-1",
-                     "/api/clientes/" + "9" * 20, "/api/nope", "/"):
+                     "/api/clientes/" + "9" * 20, "/api/nope", "/nope"):
             status, body = await gtr.status("GET", path)
             assert (status, error_code(body)) == (404, "not_found"), (path, body)
         status, body = await gtr.status("DELETE", f"/api/clientes/{cliente}")
