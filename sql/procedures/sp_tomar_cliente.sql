@@ -26,7 +26,8 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45005, MESSAGE_TEXT = 'the lock of this customer is held by another asesor';
     END IF;
     IF v_token IS NULL THEN
-        SET v_token = UUID();
+        -- 144 random bits (UUID() is time- and host-based, so guessable), 36 characters.
+        SET v_token = LOWER(HEX(RANDOM_BYTES(18)));
     END IF;
     UPDATE clientes
        SET lock_token = v_token, lock_asesor_id = p_asesor_id, last_activity = v_ahora, updated_at = v_ahora
