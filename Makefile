@@ -21,7 +21,7 @@ run: $(STAMP)
 # The browser tests drive Debian's Chromium (nothing may download a browser of its own).
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-liberation
 
 test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
