@@ -22,7 +22,7 @@ const $ = (selector) => document.querySelector(selector);
 const state = {
   rows: new Map(),
   floor: 0,
-  me: null, // this token's asesor id, learned from its customers
+  me: null, // this token's asesor id (GET /api/me)
   asesores: new Map(),
   timeoutSeconds: numberParam("timeout", null),
   pending: new Map(), // cliente_id -> events that came while its row was being fetched
@@ -88,12 +88,18 @@ function showBlocked(title, detail, error = null) {
 // -- snapshot and events -----------------------------------------------------------------
 
 async function fetchSnapshot() {
-  const [board, asesores] = await Promise.all([api.get("/api/clientes?limit=1000"), api.get("/api/asesores")]);
-  return { since: board.snapshotOutboxId, board, asesores: asesores.asesores };
+  const [board, asesores, me] = await Promise.all([
+    api.get("/api/clientes?limit=1000"), api.get("/api/asesores"), api.get("/api/me"),
+  ]);
+  return { since: board.snapshotOutboxId, board, asesores: asesores.asesores, me };
 }
 
 function install(snapshot) {
   state.asesores = new Map(snapshot.asesores.map((a) => [a.asesor_id, a]));
+  if (snapshot.me && snapshot.me.asesorId) state.me = snapshot.me.asesorId;
+  if (snapshot.board.timeoutSegundos && numberParam("timeout", null) === null) {
+    state.timeoutSeconds = snapshot.board.timeoutSegundos;
+  }
   const rows = new Map();
   for (const cliente of snapshot.board.clientes) {
     rows.set(cliente.cliente_id, { ...cliente, version: snapshot.board.snapshotOutboxId });

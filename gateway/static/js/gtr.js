@@ -23,7 +23,7 @@ const state = {
   totals: Object.fromEntries(ESTADOS.map((e) => [e, 0])),
   asesores: new Map(), // asesor_id -> {asesor_id, nombre, activo}
   floor: 0, // events up to this id are in the snapshot already
-  timeoutSeconds: numberParam("timeout", null), // learned from the rows' vence_at
+  timeoutSeconds: numberParam("timeout", null), // from the board (timeoutSegundos)
   filter: "todos",
   search: "",
   pending: new Map(), // cliente_id -> events waiting for that customer's row to load
@@ -94,6 +94,8 @@ async function fetchSnapshot() {
 
 function install(snapshot) {
   state.asesores = new Map(snapshot.asesores.map((a) => [a.asesor_id, a]));
+  const timeout = snapshot.pages[0] && snapshot.pages[0].timeoutSegundos;
+  if (timeout && numberParam("timeout", null) === null) state.timeoutSeconds = timeout;
   const rows = new Map();
   snapshot.pages.forEach((page, i) => {
     state.totals[ESTADOS[i]] = page.total;
