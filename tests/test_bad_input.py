@@ -321,6 +321,16 @@ def test_surrounding_blanks_are_trimmed_and_phones_normalised(db: Db) -> None:
     assert db.cliente(sin_telefono)["telefono"] is None
 
 
+def test_a_name_of_tabs_and_line_breaks_is_empty(db: Db) -> None:
+    before = everything(db)
+    for procedure, args in (("sp_cargar_cliente", ("\t \n", None, None)), ("sp_crear_asesor", ("\t\r\n",))):
+        with refused(ErrorCode.INVALID_INPUT):
+            db.call(procedure, *args)
+    assert everything(db) == before
+    cliente_id = int(db.call_one("sp_cargar_cliente", "\tAna\n", None, None)["cliente_id"])
+    assert db.cliente(cliente_id)["nombre"] == "Ana"
+
+
 def test_a_descripcion_with_sql_is_stored_verbatim(db: Db) -> None:
     token_id = int(db.call_one("sp_crear_token", hexdigest("c"), "gtr", None, SQL_FRAGMENT)["token_id"])
     assert db.query("SELECT descripcion FROM api_tokens WHERE id = %s", (token_id,)) == [

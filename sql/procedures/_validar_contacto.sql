@@ -1,5 +1,6 @@
 -- _validar_contacto: internal. Checks and normalises a customer's contact fields, refusing
--- with 45007 (invalid input). nombre: 1-200 characters once trimmed. telefono: optional;
+-- with 45007 (invalid input). nombre: 1-200 characters once trimmed of white space (tabs and
+-- line breaks too, not only spaces). telefono: optional;
 -- spaces, dashes, dots and parentheses are dropped, leaving an optional leading + and 6-15
 -- digits (E.164), so the same number is stored the same way however it was typed.
 DROP PROCEDURE IF EXISTS _validar_contacto;
@@ -10,7 +11,7 @@ CREATE PROCEDURE _validar_contacto(
     OUT o_nombre   VARCHAR(200),
     OUT o_telefono VARCHAR(16))
 BEGIN
-    DECLARE v_nombre LONGTEXT DEFAULT TRIM(p_nombre);
+    DECLARE v_nombre LONGTEXT DEFAULT REGEXP_REPLACE(p_nombre, '^[[:space:]]+|[[:space:]]+$', '');
     DECLARE v_telefono LONGTEXT DEFAULT NULL;
 
     IF v_nombre IS NULL OR v_nombre = '' THEN

@@ -3,7 +3,7 @@ DROP PROCEDURE IF EXISTS sp_crear_asesor;
 DELIMITER //
 CREATE PROCEDURE sp_crear_asesor(IN p_nombre LONGTEXT)
 BEGIN
-    DECLARE v_nombre LONGTEXT DEFAULT TRIM(p_nombre);
+    DECLARE v_nombre LONGTEXT DEFAULT REGEXP_REPLACE(p_nombre, '^[[:space:]]+|[[:space:]]+$', '');
 
     IF v_nombre IS NULL OR v_nombre = '' THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'nombre is required';

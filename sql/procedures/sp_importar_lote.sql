@@ -70,6 +70,7 @@ BEGIN
                    datos    LONGTEXT PATH '$.datos')) AS j;
 
     -- The rules of _validar_contacto and _validar_datos, applied to the whole batch.
+    UPDATE tmp_import SET nombre_raw = REGEXP_REPLACE(nombre_raw, '^[[:space:]]+|[[:space:]]+$', '');
     UPDATE tmp_import SET motivo = 'nombre is required'
      WHERE nombre_raw IS NULL OR TRIM(nombre_raw) = '';
     UPDATE tmp_import SET motivo = 'nombre is longer than 200 characters'
