@@ -59,8 +59,10 @@ class EmbeddedServer:
     ``kill()`` is SIGKILL, for tests of a crashing database.
     """
 
-    def __init__(self, datadir: Path, *, port: int | None = None, database: str = "seguimiento") -> None:
+    def __init__(self, datadir: Path, *, port: int | None = None, database: str = "seguimiento",
+                 options: tuple[str, ...] = ()) -> None:
         self.datadir = datadir.resolve()
+        self.options = options  # more server options, e.g. --ssl-cert=... in a test
         self.port = port or free_port()
         self.database = database
         self.binary = find_server_binary()
@@ -109,6 +111,7 @@ class EmbeddedServer:
             "--skip-name-resolve",
             "--innodb-buffer-pool-size=128M",
             "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
+            *self.options,
         ]
         # Its own session, so a Ctrl-C in the terminal reaches our shutdown path first and
         # the server is then stopped cleanly rather than killed mid-write.

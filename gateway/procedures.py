@@ -110,6 +110,22 @@ def translate_error(exc: BaseException) -> DatabaseError:
     return UnexpectedDatabaseError()
 
 
+def server_offers_tls(url: DatabaseUrl, timeout: float) -> bool:
+    """Whether the server speaks TLS, asked once with the blocking client, which falls back
+    to plain text by itself. The asyncio client cannot: against a server without TLS it
+    must be told ``ssl_disabled``, and against MySQL 8.4 it must NOT be, because logging in
+    with caching_sha2_password (8.4's default) over plain text is refused."""
+    try:
+        conn = mysql.connector.connect(**url.connect_args(), use_pure=True,
+                                       connection_timeout=max(1, round(timeout)))
+    except mysql.connector.Error as exc:
+        raise translate_error(exc) from exc
+    try:
+        return bool(conn.is_secure)
+    finally:
+        conn.close()
+
+
 def _connection_survives(exc: BaseException) -> bool:
     """Whether a connection that raised ``exc`` is still in a clean state to reuse."""
     translated = translate_error(exc) if isinstance(exc, Exception) else None
@@ -152,14 +168,16 @@ class Database:
         self._closed = False
         self.on_events: Callable[[], None] = lambda: None
         self.reachable: bool | None = None  # None until the first call says
+        self.tls: bool | None = None  # whether the server offers TLS; asked once
 
     async def _connect(self) -> Connection:
-        args = self.url.connect_args()
+        if self.tls is None:
+            self.tls = await asyncio.to_thread(server_offers_tls, self.url, self._connect_timeout)
         return await mysql.connector.aio.connect(
-            **args,
+            **self.url.connect_args(),
             autocommit=True,
             time_zone="+00:00",
-            ssl_disabled=True,
+            ssl_disabled=not self.tls,
             connection_timeout=max(1, round(self._connect_timeout)),
         )
 

@@ -70,7 +70,10 @@ def test_server() -> Iterator[DatabaseUrl]:
         yield LOCAL
         return
     if _docker_available():
-        from testcontainers.mysql import MySqlContainer
+        try:
+            from testcontainers.community.mysql import MySqlContainer
+        except ImportError:  # testcontainers before 4.9 kept it here
+            from testcontainers.mysql import MySqlContainer  # type: ignore[no-redef]
 
         container = MySqlContainer("mysql:8.4", username="root", password="test", dbname="test")
         container.with_command("--event-scheduler=ON")
