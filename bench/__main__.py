@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from bench.common import DEFAULT_OUT, MODES, log
+from bench.summary import write_summary
 
 # name -> module; the order they run in.
 BENCHMARKS = {
@@ -53,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         report.print()
         path = report.write(args.out)
         log(f"{name}: wrote {path} in {time.monotonic() - start:.0f} s")
+    summary = write_summary(args.out)
+    if summary is not None:
+        log(f"targets of every result in {args.out}: {summary}")
     if failed:
         print(f"failed: {', '.join(failed)}", file=sys.stderr)
         return 1

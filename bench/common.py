@@ -189,6 +189,11 @@ def _memory_gib() -> float:
     return float("nan")
 
 
+def current_commit() -> str:
+    dirty = _git("status", "--porcelain", "--untracked-files=no")
+    return _git("rev-parse", "--short=12", "HEAD") + (" (with uncommitted changes)" if dirty else "")
+
+
 def engine_version(url: DatabaseUrl | None = None) -> str:
     conn = connect((url or server_url()).with_database("mysql"))
     try:
@@ -200,14 +205,14 @@ def engine_version(url: DatabaseUrl | None = None) -> str:
 
 def run_metadata(mode: str, url: DatabaseUrl | None = None) -> dict[str, Any]:
     """The machine, date, connector path, engine version, commit and the exact command."""
-    dirty = _git("status", "--porcelain", "--untracked-files=no")
-    command = os.environ.get("BENCH_COMMAND") or " ".join(shlex.quote(a) for a in ["python", "-m", "bench",
-                                                                                  *sys.argv[1:]])
+    command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, "-m", "bench", *sys.argv[1:]])
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "mode": mode,
         "command": command,
-        "commit": _git("rev-parse", "--short=12", "HEAD") + (" (with uncommitted changes)" if dirty else ""),
+        # How the command was started (e.g. `make bench`), when the caller says so.
+        "started_by": os.environ.get("BENCH_COMMAND", ""),
+        "commit": current_commit(),
         "machine": {
             "cpu": _cpu_model(),
             "cores": os.cpu_count(),
@@ -269,13 +274,18 @@ class Report:
     def to_markdown(self) -> str:
         m = self.meta
         conn = m["connector"]
+        started = f", started by `{m['started_by']}`" if m.get("started_by") else ""
+        commit = f"`{m['commit']}`"
+        if m.get("commit_at_end") and m["commit_at_end"] != m["commit"]:
+            commit += f" (at the end: `{m['commit_at_end']}`)"
+        load_end = f", at the end {m['load_average_at_end']}" if m.get("load_average_at_end") else ""
         lines = [
             f"# {self.title}", "",
-            f"- **Command:** `{m['command']}` (mode `{self.mode}`)",
-            f"- **Date:** {m['date']}; **commit:** `{m['commit']}`",
+            f"- **Command:** `{m['command']}` (mode `{self.mode}`{started})",
+            f"- **Date:** {m['date']}; **commit:** {commit}",
             f"- **Machine:** {m['machine']['cores']} cores ({m['machine']['cpu']}), "
             f"{m['machine']['memory_gib']} GiB, {m['machine']['os']}, Python {m['machine']['python']}; "
-            f"load average at start {m['machine']['load_average_at_start']} (shared, noisy machine)",
+            f"load average at start {m['machine']['load_average_at_start']}{load_end} (shared, noisy machine)",
             f"- **Engine:** {m['engine']}",
             f"- **Connector:** {conn['package']} {conn['version']}, **{conn['path']}**"
             + (f" ({conn['why']})" if conn.get("why") else ""),
@@ -313,6 +323,8 @@ class Report:
             print(f"  [{met}] {t['target']}: {t['measured']} (goal {t['goal']})")
 
     def write(self, out: Path) -> Path:
+        self.meta.setdefault("commit_at_end", current_commit())
+        self.meta.setdefault("load_average_at_end", [round(x, 2) for x in os.getloadavg()])
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{self.name}.json").write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n")
         path = out / f"{self.name}.md"

@@ -65,7 +65,7 @@ MODES: dict[str, dict[str, Any]] = {
     "short": {"asesor_sockets": 450, "gtr_sockets": 50, "rate": 200, "seconds": 3.0, "repeats": 2,
               "all_gtr": False, "writers": [8], "writer_seconds": 1.5, "writer_repeats": 2},
     "full": {"asesor_sockets": 450, "gtr_sockets": 50, "rate": 200, "seconds": 8.0, "repeats": 3,
-             "all_gtr": True, "writers": [1, 8, 32], "writer_seconds": 4.0, "writer_repeats": 3},
+             "all_gtr": True, "writers": [1, 8, 32], "writer_seconds": 3.0, "writer_repeats": 5},
 }
 MEASURED_GTR = 50
 POLL_INTERVAL = 0.2

@@ -1,5 +1,8 @@
 """The gateway under test: ``seguimiento serve`` in its own process, and tokens for it.
 
+``seguimiento`` runs as ``python -m gateway`` (the same entry point as the console script)
+with the checkout under test as its working directory.
+
 The gateway runs as a separate process (as in production), so its CPU time and memory
 are its own and the load generator never shares its event loop. Tokens are made the way
 ``seguimiento token create`` makes them (``gateway.auth.new_token`` + ``sp_crear_token``);
@@ -33,8 +36,9 @@ def url_text(url: DatabaseUrl) -> str:
 
 
 def seguimiento() -> list[str]:
-    exe = Path(sys.executable).with_name("seguimiento")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "gateway"]
+    """The ``seguimiento`` command as ``python -m gateway`` from the checkout being
+    benchmarked (the installed console script could import another checkout's gateway)."""
+    return [sys.executable, "-m", "gateway"]
 
 
 def cli_token(url: DatabaseUrl, *args: str) -> str:

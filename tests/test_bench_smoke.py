@@ -69,7 +69,7 @@ def test_each_benchmark_writes_its_tables_targets_and_run_facts(smoke_runs: dict
     assert data["benchmark"] == name
     meta = data["meta"]
     assert meta["mode"] == "smoke"
-    assert "python -m bench" in meta["command"]
+    assert "-m bench --mode smoke" in meta["command"]
     assert meta["commit"] and meta["engine"] and meta["date"]
     assert meta["connector"]["path"] in ("pure Python", "C extension")
     assert meta["machine"]["cores"] >= 1
