@@ -156,6 +156,12 @@ class Dashboard:
             if self._stopping:
                 return
 
+    async def drop(self) -> None:
+        """Close the current socket from the client's side (a network blip, a load balancer
+        draining): the dashboard resumes at once with since, on its next gateway."""
+        if self._listener is not None and not self._listener.closed.is_set():
+            await self._listener.ws.close()
+
     async def until_id(self, last_id: int, timeout: float = 15.0) -> float:
         """Wait until the log reaches ``last_id``; when it did (time.monotonic())."""
         deadline = time.monotonic() + timeout

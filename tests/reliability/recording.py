@@ -148,7 +148,8 @@ class Record:
             self.figure(name.replace("_", " "), value)
 
     def write(self, status: str, duration_s: float, machine_at_start: dict[str, Any]) -> Path:
-        path = RECORDS / f"{slug(self.test)}.json"
+        # A long run (the soak's, say) is its own row beside the CI run's.
+        path = RECORDS / f"{slug(self.test)}{'' if self.mode == 'ci' else '-' + self.mode}.json"
         _write(path, {
             **asdict(self),
             "kind": "test",

@@ -15,13 +15,11 @@ database is up; no history or outbox row is missing for any committed transition
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 from pathlib import Path
 
 import aiohttp
-import mysql.connector
 
 from tests.gateway.harness import Api, GatewayProcess, make_token, run, wait_for
 from tests.privateserver import private_server
@@ -31,9 +29,9 @@ from tests.reliability.workload import (
     CLIENT_TIMEOUT,
     DirectWriter,
     Outcomes,
+    OverdueSampler,
     acknowledged_missing,
     http_writer,
-    max_overdue_seconds,
 )
 from tests.support import Db
 from tests.test_races import assert_consistent
@@ -46,44 +44,6 @@ OVERDUE_TOLERANCE_S = 1.5
 ASESORES = 4
 UP_S = 2.5  # load with the database up, before and after each outage
 DOWN_S = 2.5  # how long the database stays away
-
-
-class OverdueSampler(threading.Thread):
-    """Samples, four times a second while the database answers, how far past its deadline the
-    most overdue active customer is; counted only from the moment the database is back
-    (nothing can be returned while it is down)."""
-
-    def __init__(self, db_url: object) -> None:
-        super().__init__(daemon=True, name="overdue-sampler")
-        self.url = db_url
-        self.stop = threading.Event()
-        self.back_at = time.monotonic()  # when the database last came back
-        self.worst = 0.0
-        self.samples = 0
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        db: Db | None = None
-        try:
-            while not self.stop.wait(0.25):
-                try:
-                    if db is None:
-                        db = Db(self.url)  # type: ignore[arg-type]
-                    overdue = max_overdue_seconds(db)
-                except mysql.connector.Error:
-                    if db is not None:
-                        with contextlib.suppress(Exception):
-                            db.close()
-                    db = None
-                    continue
-                self.samples += 1
-                self.worst = max(self.worst, min(overdue, time.monotonic() - self.back_at))
-        except BaseException as exc:  # reported by the test
-            self.error = exc
-        finally:
-            if db is not None:
-                with contextlib.suppress(Exception):
-                    db.close()
 
 
 async def _healthy(session: aiohttp.ClientSession, base: str) -> bool:

@@ -213,3 +213,41 @@ def max_overdue_seconds(db: Db) -> float:
         "FROM clientes c JOIN seguimiento_config s ON s.clave = 'timeout_segundos' "
         "WHERE c.seguimiento_status IN ('derivado', 'en_gestion')")
     return max(0.0, float(rows[0]["overdue"]))
+
+
+class OverdueSampler(threading.Thread):
+    """Samples, four times a second while the database answers, how far past its deadline the
+    most overdue active customer is; counted only from the moment the database is back
+    (nothing can be returned while it is down)."""
+
+    def __init__(self, db_url: DatabaseUrl) -> None:
+        super().__init__(daemon=True, name="overdue-sampler")
+        self.url = db_url
+        self.stop = threading.Event()
+        self.back_at = time.monotonic()  # when the database last came back
+        self.worst = 0.0
+        self.samples = 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        db: Db | None = None
+        try:
+            while not self.stop.wait(0.25):
+                try:
+                    if db is None:
+                        db = Db(self.url)
+                    overdue = max_overdue_seconds(db)
+                except mysql.connector.Error:
+                    if db is not None:
+                        with contextlib.suppress(Exception):
+                            db.close()
+                    db = None
+                    continue
+                self.samples += 1
+                self.worst = max(self.worst, min(overdue, time.monotonic() - self.back_at))
+        except BaseException as exc:  # reported by the test
+            self.error = exc
+        finally:
+            if db is not None:
+                with contextlib.suppress(Exception):
+                    db.close()
