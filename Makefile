@@ -2,6 +2,7 @@
 #   make run    - the whole system: database (embedded unless one is configured), gateway, dashboard
 #   make test   - the whole test suite against a real MariaDB/MySQL server
 #   make lint   - ruff and mypy
+#   make reliability - the fault, soak, scale-out, grants and fuzz tests, then docs/reliability.md
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -29,6 +30,13 @@ test: $(STAMP) $(CHROMIUM)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check gateway tests
 	$(VENV)/bin/mypy
+
+# The reliability table: the tests record their figures under var/reliability/, then the
+# table is rendered from those records (even when a test failed: its row says so).
+.PHONY: reliability
+reliability: $(STAMP)
+	$(PY) -m pytest tests/reliability tests/test_grants.py $(wildcard tests/fuzz); status=$$?; \
+	$(PY) -m tests.reliability.report && exit $$status
 
 # Benchmarks (bench/, results in docs/bench/; see docs/bench/README.md):
 #   make bench        - every benchmark, full mode (the committed results; ~40 min)

@@ -90,6 +90,14 @@ def _suite_of(nodeid: str) -> Suite | None:
     return None
 
 
+def _covers(config: pytest.Config, arg: str, suite: Suite) -> bool:
+    if "::" in arg:
+        return False
+    named = (Path(config.invocation_params.dir) / arg).resolve()
+    target = (ROOT / suite.path).resolve()
+    return named == target or named in target.parents
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:150]
 
@@ -180,12 +188,11 @@ class Plugin:
                 self.partial.add(suite.key)
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        # Run with explicit node ids (tests/test_grants.py::one_test): not the whole suite.
-        for arg in config.args:
-            if "::" in arg:
-                suite = _suite_of(arg.split("::", 1)[0])
-                if suite is not None:
-                    self.partial.add(suite.key)
+        # A suite counts only when the command line named all of it (itself or a folder above
+        # it), not one of its files or node ids.
+        for suite in SUITES:
+            if not any(_covers(config, arg, suite) for arg in config.args):
+                self.partial.add(suite.key)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         outcome = report.outcome
@@ -219,7 +226,7 @@ class Plugin:
                 "faults": suite.faults,
                 "inputs": suite.inputs,
                 "outcome": outcome,
-                "notes": [f"{name.split('::', 1)[1]}: {word}" for name, word in sorted(tests.items())],
+                "notes": _suite_notes(tests),
                 "mode": "ci",
                 "status": "passed" if counts["passed"] == len(tests) else "failed",
                 "duration_s": round(self.suite_seconds[suite.key], 1),
@@ -227,6 +234,14 @@ class Plugin:
                 "commit": _commit(),
                 "machine": self.machine_at_start,
             })
+
+
+def _suite_notes(tests: dict[str, str], listed: int = 20) -> list[str]:
+    """Each test and its result; for a big suite, only those that did not pass."""
+    items = sorted(tests.items())
+    if len(items) > listed:
+        items = [(name, word) for name, word in items if word != "passed"]
+    return [f"`{name.split('::', 1)[-1]}`: {word}" for name, word in items]
 
 
 def ensure_plugin(config: pytest.Config) -> Plugin:

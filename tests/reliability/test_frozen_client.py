@@ -177,7 +177,7 @@ async def test_a_frozen_client_never_delays_the_others(db: Db, people: People, r
     rec.figure("others' p99 ms without the frozen client", p99["without"])
     rec.figure("others' p99 ms with it", p99["with"])
     rec.figure("frozen client cut after s", cut_after)
-    rec.figure("frozen client's close code seen", close_code)
+    rec.figure("frozen client's close code seen", str(close_code))
     rec.figure("events it had read when it froze", frozen_last)
     rec.figure("events it resumed from (since)", resumed_from)
     rec.figure("events in the run", final)
