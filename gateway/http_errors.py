@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from gateway.errors import CATALOGUE
+from gateway.models import ErrorBody, ErrorDetail
 from gateway.procedures import (
     DatabaseBusy,
     DatabaseUnavailable,
@@ -54,8 +55,9 @@ class HttpError:
     headers: dict[str, str] = field(default_factory=dict)
 
     def response(self) -> web.Response:
+        # The body's model is also its schema in /openapi.json (gateway/openapi.py).
         return web.json_response(
-            {"error": {"code": self.code, "message": self.message}},
+            ErrorBody(error=ErrorDetail(code=self.code, message=self.message)).model_dump(),
             status=self.status,
             headers=self.headers,
         )

@@ -215,3 +215,57 @@ class ImportResult(Response):
 class Ack(Response):
     clienteId: int
     ok: bool = True
+
+
+class ErrorDetail(Response):
+    code: str  # stable slug: branch on it (docs/api.md lists every one with its status)
+    message: str  # for people; never a stack trace
+
+
+class ErrorBody(Response):
+    """Every error answer of the gateway (gateway/http_errors.py builds it)."""
+
+    error: ErrorDetail
+
+
+class TailerState(Response):
+    """/health: how the outbox tailer is doing. latestId and lagEvents need the database."""
+
+    up: bool
+    deliveredId: int | None
+    secondsSinceRead: float | None
+    pollInterval: float
+    latestId: int | None = None
+    lagEvents: int | None = None
+
+
+class Health(Response):
+    """GET /health, 200: the database answered; ``problems`` says what is wrong if degraded."""
+
+    status: Literal["ok", "degraded"]
+    problems: list[str]
+    database: Literal["up"]
+    eventScheduler: str
+    sweepEvent: str | None
+    sweepDelaySeconds: int | None
+    tailer: TailerState
+    websockets: dict[str, int]  # open sockets by role
+
+
+class HealthUnavailable(ErrorBody):
+    """GET /health, 503: the error body plus what the gateway still knows on its own."""
+
+    status: Literal["unavailable"]
+    database: Literal["unreachable"]
+    tailer: TailerState
+    websockets: dict[str, int]
+
+
+class WebSocketQuery(BaseModel):
+    """GET /ws query string: ``since``, an outbox id (0 or more). For /openapi.json: the
+    handler reads ``since`` itself, before the upgrade, with these bounds (422 outside
+    them); tests/fuzz/test_ws_fuzz.py holds the two to the same answers."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    since: Annotated[int, Field(ge=0, le=BIGINT_MAX)] | None = None

@@ -8,13 +8,16 @@ token is looked up (401) and the caller's role and asesor checked (403), then th
 from __future__ import annotations
 
 import json
-from typing import TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import BaseModel
 
-from gateway import importer, procedures
+from gateway import importer, openapi, procedures
 from gateway.auth import Caller, authenticate, bearer_token
 from gateway.errors import ErrorCode
 from gateway.http_errors import ApiError, forbidden, http_error, invalid
@@ -33,6 +36,8 @@ from gateway.models import (
     ClienteNuevo,
     Derivacion,
     EstadoCambiado,
+    Health,
+    HealthUnavailable,
     HeartbeatResponse,
     HistorialResponse,
     ImportQuery,
@@ -41,36 +46,52 @@ from gateway.models import (
     ListQuery,
     LockedRequest,
     LockResponse,
+    WebSocketQuery,
     Yo,
 )
-from gateway.procedures import DatabaseError, ProcedureRefused
+from gateway.procedures import Cliente, DatabaseError, ProcedureRefused
 from gateway.tailer import Subscriber
 
 M = TypeVar("M", bound=BaseModel)
 CLIENTE = "/api/clientes/{id:[0-9]{1,19}}"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Who may call a route: no token at all, any live token, or a token of that role.
+Access = Literal["public", "any", "gtr", "asesor"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route: what setup_routes registers and what /openapi.json says about it.
+
+    The models named here are the ones the handler parses and answers with, so the
+    document cannot drift from the code; a route exists only through this table.
+    """
+
+    method: str
+    path: str  # aiohttp's path, with the id's pattern
+    handler: Handler
+    summary: str
+    access: Access
+    body: type[BaseModel] | None = None  # the JSON body's model
+    body_media_type: str = "application/json"  # or text/csv: the body is read raw
+    query: type[BaseModel] | None = None
+    status: int = 200  # the answer on success
+    response: type[BaseModel] | None = None  # None: the media type's generic schema
+    response_media_type: str = "application/json"
+    # Refusals beyond those the shape implies (see gateway/openapi.py: a body implies
+    # 400/413/422, a token 401, a role 403, an id 404, the database 500/503).
+    refusals: tuple[int, ...] = ()
+    error_bodies: dict[int, type[BaseModel]] = field(default_factory=dict)  # not ErrorBody at that status
+    description: str = ""
 
 
 def setup_routes(app: web.Application) -> None:
-    r = app.router
-    r.add_post("/api/clientes", crear_cliente)
-    r.add_get("/api/clientes", listar_clientes)
-    r.add_get(CLIENTE, obtener_cliente)
-    r.add_get(CLIENTE + "/historial", historial_cliente)
-    r.add_post(CLIENTE + "/estatus", derivar_cliente)
-    r.add_patch(CLIENTE + "/estatus", cambiar_estatus)
-    r.add_post(CLIENTE + "/lock", tomar_cliente)
-    r.add_post(CLIENTE + "/heartbeat", heartbeat_cliente)
-    r.add_post(CLIENTE + "/open-wizard", abrir_wizard)
-    r.add_put(CLIENTE, actualizar_cliente)
-    r.add_post(CLIENTE + "/complete-wizard", completar_wizard)
-    r.add_post(CLIENTE + "/release", liberar_cliente)
-    r.add_get("/api/asesores", listar_asesores)
-    r.add_post("/api/asesores", crear_asesor)
-    r.add_get("/api/me", yo)
-    r.add_post("/api/importaciones", importar_csv)
-    r.add_get("/health", health)
-    r.add_get("/metrics", metrics)
-    r.add_get("/ws", websocket)
+    """Register every route of ROUTES (a GET also answers HEAD, as aiohttp's add_get does)."""
+    for route in ROUTES:
+        if route.method == "GET":
+            app.router.add_get(route.path, route.handler)
+        else:
+            app.router.add_route(route.method, route.path, route.handler)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -386,3 +407,71 @@ async def websocket(request: web.Request) -> web.StreamResponse:
         if sub.closing is not None:
             await sub.closing
     return ws
+
+
+# -- the route table ----------------------------------------------------------------------
+
+
+@cache
+def _openapi_text() -> str:
+    return json.dumps(openapi.document(ROUTES), ensure_ascii=False)
+
+
+async def openapi_json(_request: web.Request) -> web.Response:
+    """This gateway's OpenAPI 3.1 description, built from ROUTES and their models."""
+    return web.Response(text=_openapi_text(), content_type="application/json")
+
+
+LOCKED = "The caller must hold the customer's live edit lock (``lockToken`` from the lock route)."
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/api/clientes", crear_cliente, "Load a customer (nuevo). Event CLIENT_CREATED.", "gtr",
+          body=ClienteNuevo, status=201, response=ClienteCreado),
+    Route("GET", "/api/clientes", listar_clientes, "The board: a page of customers and its snapshotOutboxId.",
+          "any", query=ListQuery, response=Board, refusals=(403,),
+          description="An asesor token always gets its own customers (another asesorId: 403)."),
+    Route("GET", CLIENTE, obtener_cliente, "One customer.", "any", response=Cliente, refusals=(403,),
+          description="An asesor reads only a customer assigned to it (403 not_assigned)."),
+    Route("GET", CLIENTE + "/historial", historial_cliente, "The customer's history.", "any",
+          response=HistorialResponse, refusals=(403,),
+          description="An asesor reads only the history of a customer assigned to it now."),
+    Route("POST", CLIENTE + "/estatus", derivar_cliente, "Assign or reassign. Event CLIENT_REASSIGNED.", "gtr",
+          body=Derivacion, response=EstadoCambiado, refusals=(409,)),
+    Route("PATCH", CLIENTE + "/estatus", cambiar_estatus,
+          "en_gestion opens the wizard, terminado completes it (the seed's PATCH).", "asesor",
+          body=CambioEstatus, response=EstadoCambiado, refusals=(409,), description=LOCKED),
+    Route("POST", CLIENTE + "/lock", tomar_cliente, "Take the customer's edit lock (the same token while live).",
+          "asesor", body=AsesorRequest, response=LockResponse, refusals=(409,)),
+    Route("POST", CLIENTE + "/heartbeat", heartbeat_cliente, "Keep the lock and the customer alive.", "asesor",
+          body=LockedRequest, response=HeartbeatResponse, refusals=(409,), description=LOCKED),
+    Route("POST", CLIENTE + "/open-wizard", abrir_wizard, "Open the wizard (en_gestion). Event CLIENT_IN_GESTION.",
+          "asesor", body=LockedRequest, response=EstadoCambiado, refusals=(409,), description=LOCKED),
+    Route("PUT", CLIENTE, actualizar_cliente, "Edit nombre, telefono, datos. Event CLIENT_UPDATED.", "asesor",
+          body=ActualizarCliente, response=Ack, refusals=(409,),
+          description=LOCKED + " At least one of nombre, telefono, datos; telefono null clears the phone; "
+                               "datos keys are merged (null removes a key)."),
+    Route("POST", CLIENTE + "/complete-wizard", completar_wizard,
+          "Complete the wizard (terminado). Event CLIENT_COMPLETED.", "asesor", body=LockedRequest,
+          response=EstadoCambiado, refusals=(409,), description=LOCKED),
+    Route("POST", CLIENTE + "/release", liberar_cliente, "Drop the lock, keep the customer.", "asesor",
+          body=LockedRequest, response=Ack, refusals=(409,), description=LOCKED),
+    Route("GET", "/api/asesores", listar_asesores, "Every asesor.", "any", response=Asesores),
+    Route("POST", "/api/asesores", crear_asesor, "Create an asesor.", "gtr", body=AsesorNuevo, status=201,
+          response=AsesorCreado),
+    Route("GET", "/api/me", yo, "Who the token is.", "any", response=Yo),
+    Route("POST", "/api/importaciones", importar_csv, "Bulk import of leads from a CSV body.", "gtr",
+          body_media_type="text/csv", query=ImportQuery, response=ImportResult,
+          description="UTF-8 CSV with a header row naming nombre (required), telefono and any other columns "
+                      "(into datos). Up to SEGUIMIENTO_IMPORT_MAX_BYTES (413 past it); no nombre column: 422. "
+                      "Events CLIENTS_IMPORTED, one per batch of 5,000 rows."),
+    Route("GET", "/health", health, "Database, event scheduler, sweep and tailer health (no token).", "public",
+          response=Health, refusals=(500, 503), error_bodies={500: HealthUnavailable, 503: HealthUnavailable}),
+    Route("GET", "/metrics", metrics, "Prometheus metrics (no token; restrict it at the network).", "public",
+          response_media_type="text/plain"),
+    Route("GET", "/openapi.json", openapi_json, "This document (no token).", "public"),
+    Route("GET", "/ws", websocket, "Live events over a WebSocket (upgrade this request).", "any",
+          query=WebSocketQuery, status=101, refusals=(400, 403, 422),
+          description="Messages: {type, id, data} JSON text frames in id order (docs/api.md, WebSocket). "
+                      "Refusals come before the upgrade, as HTTP errors (400: not a WebSocket upgrade; 403: "
+                      "Origin not allowed; 422: bad since). After it, close codes 1001 (gateway stopping), "
+                      "1013 (fell behind or database unreachable: reconnect with since), 4000 (resync)."),
+)
