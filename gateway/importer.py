@@ -101,6 +101,9 @@ def parse_rows(text: str) -> Iterator[dict[str, object] | Rejected]:
         raise ImportFileError("the file is empty: it needs a header row with a nombre column") from None
     except csv.Error as exc:
         raise ImportFileError(f"line 1: the header is not valid CSV ({exc})") from exc
+    if _has_bad_bytes(header):
+        # Column names become datos keys: bytes that are not UTF-8 cannot go to the database.
+        raise ImportFileError("line 1: the header is not valid UTF-8 text (save the file as UTF-8)")
     columns = [name.strip().lower() for name in header]
     if "nombre" not in columns:
         raise ImportFileError(f"the header has no nombre column (it has: {', '.join(columns)})")

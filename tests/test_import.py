@@ -10,7 +10,16 @@ from collections.abc import Awaitable, Callable
 import mysql.connector
 import pytest
 
-from gateway.importer import Batch, BatchResult, ImportFileError, ImportReport, Rejected, parse_rows, run_import
+from gateway.importer import (
+    Batch,
+    BatchResult,
+    ImportFileError,
+    ImportReport,
+    Rejected,
+    decode,
+    parse_rows,
+    run_import,
+)
 from tests.support import Db, call, connect
 
 
@@ -73,6 +82,13 @@ def test_a_field_count_that_differs_from_the_header_is_rejected() -> None:
 def test_a_file_without_a_usable_header_is_refused(text: str, message: str) -> None:
     with pytest.raises(ImportFileError, match=message):
         list(parse_rows(text))
+
+
+def test_a_header_that_is_not_utf8_is_refused() -> None:
+    """Found by tests/fuzz: a column name that was not UTF-8 went on into datos' keys and the
+    upload crashed (500) hashing the batch; the header is refused like any unusable one."""
+    with pytest.raises(ImportFileError, match="not valid UTF-8"):
+        list(parse_rows(decode(b"nombre,caf\xe9\nAna,1\n")))
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -45,6 +45,9 @@ async def test_only_gtr_may_upload_and_a_bad_file_or_a_huge_one_changes_nothing(
         assert (status, error_code(body)) == (413, "payload_too_large")
         status, body = await gtr.raw("POST", "/api/importaciones?bogus=1", data=CSV)
         assert (status, error_code(body)) == (422, "validation_error")
+        # A header that is not UTF-8 (found by tests/fuzz: it was a 500).
+        status, body = await gtr.raw("POST", "/api/importaciones", data=b"nombre,caf\xe9\nAna,999111222\n")
+        assert (status, error_code(body)) == (422, "validation_error")
     assert db.snapshot() == before
 
 
