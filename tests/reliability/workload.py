@@ -218,21 +218,28 @@ def max_overdue_seconds(db: Db) -> float:
 class OverdueSampler(threading.Thread):
     """Samples, four times a second while the database answers, how far past its deadline the
     most overdue active customer is; counted only from the moment the database is back
-    (nothing can be returned while it is down)."""
+    (nothing can be returned while it is down).
+
+    The sampler tells that moment itself: after a failed attempt, the first one that works
+    counts the database as back since that failed attempt (a quarter of a second early at
+    worst, which makes the figure stricter, never kinder)."""
 
     def __init__(self, db_url: DatabaseUrl) -> None:
         super().__init__(daemon=True, name="overdue-sampler")
         self.url = db_url
         self.stop = threading.Event()
-        self.back_at = time.monotonic()  # when the database last came back
+        self.back_at = time.monotonic()  # since when the database answers
         self.worst = 0.0
         self.samples = 0
+        self.outages = 0
         self.error: BaseException | None = None
 
     def run(self) -> None:
         db: Db | None = None
+        failed_at: float | None = None
         try:
             while not self.stop.wait(0.25):
+                attempt_at = time.monotonic()
                 try:
                     if db is None:
                         db = Db(self.url)
@@ -242,7 +249,11 @@ class OverdueSampler(threading.Thread):
                         with contextlib.suppress(Exception):
                             db.close()
                     db = None
+                    failed_at = attempt_at
                     continue
+                if failed_at is not None:
+                    self.back_at, failed_at = failed_at, None
+                    self.outages += 1
                 self.samples += 1
                 self.worst = max(self.worst, min(overdue, time.monotonic() - self.back_at))
         except BaseException as exc:  # reported by the test
