@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "bench"
 MODES = ("smoke", "short", "full")
 DSN_ENV = "SEGUIMIENTO_BENCH_DSN"
+TOO_MANY_CONNECTIONS = 1040
 
 
 # --- the server and throwaway databases -------------------------------------------------
@@ -49,10 +50,37 @@ def server_url() -> DatabaseUrl:
 
 
 def connect(url: DatabaseUrl, **extra: Any) -> Any:
-    """An autocommit UTC connection; the connector picks its C extension when it loads."""
+    """An autocommit UTC connection; the connector picks its C extension when it loads.
+    A server that is momentarily full (error 1040) is retried for a while."""
     args = url.connect_args()
     args.update(extra)
-    return mysql.connector.connect(**args, autocommit=True, time_zone="+00:00")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            return mysql.connector.connect(**args, autocommit=True, time_zone="+00:00")
+        except mysql.connector.Error as exc:
+            if exc.errno != TOO_MANY_CONNECTIONS or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+@contextmanager
+def private_server(name: str, *options: str) -> Iterator[DatabaseUrl]:
+    """A private MariaDB/MySQL server (gateway/embedded.py) for a benchmark that needs
+    server settings of its own, in a temporary folder removed afterwards."""
+    import shutil
+    import tempfile
+
+    from gateway.embedded import EmbeddedServer
+
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    server = EmbeddedServer(folder, database="mysql", options=options)
+    try:
+        server.start()
+        yield server.url
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def connector_path() -> dict[str, Any]:

@@ -246,9 +246,21 @@ async def run_round(target: Target, sockets: int, burst: int, bursts: int, froze
     ids = recv.checked_ids
     in_order = ids == sorted(ids) and len(ids) == len(set(ids)) and len(ids) == burst * (bursts - timeouts)
     frozen_cut = None
+    frozen_got = None
     if frozen_client is not None:
-        await asyncio.sleep(settle)  # the gateway waits up to 2 s on a closing frozen socket
-        frozen_cut = frozen_client.closed.done()
+        # The gateway gives a closing frozen socket 2 s, then cuts it. A socket that is not
+        # read cannot see its own end, so thaw it and drain: a socket the server cut ends
+        # (close frame or EOF) before it has every message; one it kept gets them all.
+        await asyncio.sleep(settle)
+        assert frozen_client.transport is not None
+        frozen_client.transport.resume_reading()
+        total = burst * bursts + 1  # with the warm-up message
+        deadline = time.perf_counter() + 120
+        while (not frozen_client.closed.done() and frozen_client.messages < total
+               and time.perf_counter() < deadline):
+            await asyncio.sleep(0.05)
+        frozen_got = frozen_client.messages
+        frozen_cut = frozen_client.closed.done() and frozen_got < total
         frozen_client.close()
     for c in clients:
         c.close()
@@ -259,6 +271,8 @@ async def run_round(target: Target, sockets: int, burst: int, bursts: int, froze
             "max_ms": max(latencies) * 1000 if latencies else float("nan"),
             "rss_connected_mib": rss_connected, "rss_after_mib": rss_after,
             "checked_socket_in_order": in_order, "timeouts": timeouts, "frozen_cut_by_server": frozen_cut,
+            "frozen_messages_received": frozen_got, "frozen_close_code": frozen_client.close_code if frozen_client
+            else None,
             "deflate_negotiated": clients[0].deflate}
 
 
