@@ -88,6 +88,7 @@ PROCEDURE_SQLSTATE = "45000"
 # A deadlock victim was rolled back whole (every procedure's exit handler does ROLLBACK),
 # so the call can be made again safely.
 DEADLOCK_RETRIES = 2
+DISCARD_TIMEOUT_S = 2.0
 
 
 def translate_error(exc: BaseException) -> DatabaseError:
@@ -205,8 +206,11 @@ class Database:
                     self._idle.append(conn)
 
     async def _discard(self, conn: Connection) -> None:
+        # Bounded: it often runs while the task is being cancelled, when a hang here (the
+        # driver waits for the socket to report closed) would never be interrupted.
         with contextlib.suppress(Exception):
-            await conn.shutdown()
+            async with asyncio.timeout(DISCARD_TIMEOUT_S):
+                await conn.shutdown()
 
     async def discard_idle(self) -> None:
         """Shut every idle connection: after a lost connection, the others are stale too."""
@@ -219,7 +223,8 @@ class Database:
         idle, self._idle = self._idle, []
         for conn in idle:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), 2)
+                async with asyncio.timeout(2):
+                    await conn.close()
 
     async def call(self, procedure: str, args: Sequence[object] = ()) -> list[list[Row]]:
         """CALL ``procedure`` with bound ``args``; every result set, each a list of dict rows.
@@ -231,8 +236,18 @@ class Database:
         try:
             for attempt in range(DEADLOCK_RETRIES + 1):
                 try:
-                    sets = await asyncio.wait_for(self._call_once(procedure, args), self._query_timeout)
+                    # asyncio.timeout, not wait_for, which on Python 3.11 can swallow a
+                    # cancellation that lands as the call completes.
+                    async with asyncio.timeout(self._query_timeout):
+                        sets = await self._call_once(procedure, args)
                 except Exception as exc:
+                    task = asyncio.current_task()
+                    if task is not None and task.cancelling():
+                        # The driver answers a cancellation in the middle of a read with an
+                        # error of its own; passing that on as a database error would let
+                        # the caller (the outbox tailer's retry loop) carry on as if never
+                        # cancelled, and a gateway's stop would wait on it forever.
+                        raise asyncio.CancelledError() from exc
                     error = translate_error(exc)
                     retry = (isinstance(exc, mysql.connector.Error) and exc.errno == DEADLOCK
                              and attempt < DEADLOCK_RETRIES)
@@ -258,19 +273,20 @@ class Database:
         placeholders = ", ".join(["%s"] * len(args))
         async with self.connection() as conn:
             cur = await conn.cursor(dictionary=True)
-            try:
-                await cur.execute(f"CALL {procedure}({placeholders})", tuple(args))
-                sets: list[list[Row]] = []
-                # Drain every result set, or the session is left out of sync.
-                while True:
-                    if cur.with_rows:
-                        sets.append(list(await cur.fetchall()))
-                    if not await cur.nextset():
-                        break
-                return sets
-            finally:
-                with contextlib.suppress(Exception):
-                    await cur.close()
+            await cur.execute(f"CALL {procedure}({placeholders})", tuple(args))
+            sets: list[list[Row]] = []
+            # Drain every result set, or the session is left out of sync.
+            while True:
+                if cur.with_rows:
+                    sets.append(list(await cur.fetchall()))
+                if not await cur.nextset():
+                    break
+            # Only here: after a failure closing the cursor would read "the rest of the
+            # result" from the socket, which after a cancellation or a lost server may never
+            # come, and a cancelled task must not wait on it (it once held a gateway's stop).
+            # A refusal leaves nothing unread; anything else discards the connection.
+            await cur.close()
+            return sets
 
 
 # ---------------------------------------------------------------------------------------

@@ -220,7 +220,8 @@ class Hub:
 async def close_socket(ws: web.WebSocketResponse, code: int, message: bytes) -> None:
     """Close ``ws`` with ``code``, but never wait on a frozen client: 2 s, then cut it."""
     with contextlib.suppress(Exception, asyncio.TimeoutError):
-        await asyncio.wait_for(ws.close(code=code, message=message, drain=False), 2)
+        async with asyncio.timeout(2):
+            await ws.close(code=code, message=message, drain=False)
 
 
 class Tailer:
@@ -293,8 +294,11 @@ class Tailer:
             self.hub.publish(events)
             if len(events) == READ_BATCH:
                 continue
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that lands in the same turn as the wake-up, and this loop would never stop.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wakeup.wait()
 
 
 def gauges(hub: Hub, tailer: Tailer, db: procedures.Database) -> dict[str, Callable[[], dict[Any, float]]]:

@@ -37,6 +37,20 @@ def with_dashboard(app: web.Application) -> web.Application:
     return app
 
 
+def stuck_tasks(loop: asyncio.AbstractEventLoop) -> str:
+    """Where each task of ``loop`` is waiting, down its chain of awaits: what a hang needs."""
+    lines = []
+    for task in asyncio.all_tasks(loop):
+        lines.append(f"  {task.get_name()}{' (cancelling)' if task.cancelling() else ''}")
+        coro: Any = task.get_coro()
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+            if frame is not None:
+                lines.append(f"    {frame.f_code.co_qualname} {frame.f_code.co_filename}:{frame.f_lineno}")
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
+    return "\n".join(lines)
+
+
 class GatewayThread:
     """The gateway app (built by ``init_app``) on 127.0.0.1:``port`` in its own loop thread."""
 
@@ -54,7 +68,12 @@ class GatewayThread:
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = START_TIMEOUT) -> T:
         """Run ``coro`` on the gateway's loop (the test's thread belongs to Playwright's)."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result(timeout)
+        except TimeoutError as exc:
+            raise TimeoutError(f"the gateway's loop did not finish in {timeout} s; its tasks:\n"
+                               + stuck_tasks(self.loop)) from exc
 
     def start(self) -> GatewayThread:
         self.run(self._start())
