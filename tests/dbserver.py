@@ -35,15 +35,16 @@ class NoServerError(RuntimeError):
     pass
 
 
-def _reachable(url: DatabaseUrl) -> bool:
+def _refusal(url: DatabaseUrl) -> str | None:
+    """Why ``url``'s server cannot be used (its error), or None when it answers."""
     try:
         args = url.connect_args()
         args.pop("database")
         conn = mysql.connector.connect(**args, connection_timeout=3, use_pure=True)
-    except mysql.connector.Error:
-        return False
+    except mysql.connector.Error as exc:
+        return f"{url}: {exc}"
     conn.close()
-    return True
+    return None
 
 
 def _docker_available() -> bool:
@@ -62,11 +63,13 @@ def test_server() -> Iterator[DatabaseUrl]:
     dsn = os.environ.get(DSN_ENV)
     if dsn:
         url = DatabaseUrl.parse(dsn)
-        if not _reachable(url):
-            raise NoServerError(f"{DSN_ENV}={url} does not answer.\n{NO_SERVER_HELP}")
+        refusal = _refusal(url)
+        if refusal:
+            raise NoServerError(f"{DSN_ENV} is set but {refusal}.\n{NO_SERVER_HELP}")
         yield url
         return
-    if _reachable(LOCAL):
+    local_refusal = _refusal(LOCAL)
+    if local_refusal is None:
         yield LOCAL
         return
     if _docker_available():
@@ -86,7 +89,7 @@ def test_server() -> Iterator[DatabaseUrl]:
                 database="test",
             )
         return
-    raise NoServerError(NO_SERVER_HELP)
+    raise NoServerError(f"{NO_SERVER_HELP}\n(the local server said: {local_refusal}; no Docker engine answered)")
 
 
 def throwaway_name(prefix: str = "seg_test") -> str:
