@@ -2,12 +2,12 @@
 // and opening its management wizard, editing it, completing it; the heartbeat while the
 // wizard is open; customers that time out or are reassigned leave the list with a notice.
 
-import { Api, ApiError, describeError, forgetToken, numberParam, takeToken } from "./api.js";
+import { Api, describeError, numberParam, takeToken } from "./api.js";
 import {
   DEFAULT_TIMEOUT_SECONDS, Notices, applyEvent, chip, clockTime, deadline, el, formatDuration, parseTime,
-  showConnection, timeoutOf,
+  timeoutOf,
 } from "./common.js";
-import { LiveSync } from "./live.js";
+import { blockPage, startView } from "./live.js";
 
 const HEARTBEAT_SECONDS = numberParam("heartbeat", 60); // the API's contract: one a minute
 const WARN_SECONDS = 60;
@@ -50,38 +50,15 @@ async function main() {
   $("#wizard-completar").addEventListener("click", complete);
   $("#wizard-cerrar").addEventListener("click", () => closeWizard({ release: true }));
   $("#latido-intervalo").textContent = `${HEARTBEAT_SECONDS} s`;
-  sync = new LiveSync({
-    api,
-    fetchSnapshot,
-    install,
-    apply,
-    refreshSeconds: numberParam("refresh", 30),
-    onConnection: (s, detail) => showConnection($("#conexion"), s, detail),
-    onFatal: (error) => {
-      const { title, detail } = describeError(error);
-      showBlocked(title, detail, error);
-    },
+  sync = await startView({
+    api, view: "asesor", fetchSnapshot, install, apply, content: "#trabajo",
+    loadFailure: "No se pudo cargar tu lista.", onBlock: stopHeartbeat,
   });
-  try {
-    await sync.start();
-  } catch (error) {
-    const { title, detail } = describeError(error);
-    showConnection($("#conexion"), "offline", title);
-    showBlocked(`No se pudo cargar tu lista. ${title}`, detail, error);
-    return;
-  }
-  document.body.dataset.ready = "true";
-  setInterval(tick, 1000);
+  if (sync) setInterval(tick, 1000);
 }
 
 function showBlocked(title, detail, error = null) {
-  // A refused token is of no further use in this tab: the landing page asks for another.
-  if (error instanceof ApiError && error.status === 401) forgetToken("asesor");
-  const box = $("#bloqueo");
-  box.querySelector(".blocked-title").textContent = title;
-  box.querySelector(".blocked-detail").textContent = detail || "";
-  box.hidden = false;
-  $("#trabajo").hidden = true;
+  blockPage({ view: "asesor", content: "#trabajo", title, detail, error });
   stopHeartbeat();
 }
 

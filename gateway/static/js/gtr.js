@@ -1,12 +1,12 @@
 // The GTR board: every customer grouped by state, assignment to an asesor, loading new
 // customers, the inactivity countdown of each active one, and a feed of live events.
 
-import { Api, ApiError, describeError, forgetToken, numberParam, takeToken } from "./api.js";
+import { Api, ApiError, describeError, numberParam, takeToken } from "./api.js";
 import {
   ACTIVOS, DEFAULT_TIMEOUT_SECONDS, ESTADOS, ESTADO_LABEL, Notices, ago, applyEvent, chip, clockTime, deadline, el, formatDuration,
-  isComplete, parseTime, showConnection, timeoutOf,
+  isComplete, parseTime, timeoutOf,
 } from "./common.js";
-import { LiveSync } from "./live.js";
+import { blockPage, startView } from "./live.js";
 
 // How many customers of each state the board loads: every active one (they have a clock
 // running), the newest of the others.
@@ -48,38 +48,15 @@ async function main() {
   }
   api = new Api(token);
   buildBoard();
-  sync = new LiveSync({
-    api,
-    fetchSnapshot,
-    install,
-    apply,
-    refreshSeconds: numberParam("refresh", 30),
-    onConnection: (s, detail) => showConnection($("#conexion"), s, detail),
-    onFatal: (error) => {
-      const { title, detail } = describeError(error);
-      showBlocked(title, detail, error);
-    },
+  sync = await startView({
+    api, view: "gtr", fetchSnapshot, install, apply, content: "#tablero",
+    loadFailure: "No se pudo cargar el tablero.",
   });
-  try {
-    await sync.start();
-  } catch (error) {
-    const { title, detail } = describeError(error);
-    showConnection($("#conexion"), "offline", title);
-    showBlocked(`No se pudo cargar el tablero. ${title}`, detail, error);
-    return;
-  }
-  document.body.dataset.ready = "true";
-  setInterval(tick, 1000);
+  if (sync) setInterval(tick, 1000);
 }
 
 function showBlocked(title, detail, error = null) {
-  // A refused token is of no further use in this tab: the landing page asks for another.
-  if (error instanceof ApiError && error.status === 401) forgetToken("gtr");
-  const box = $("#bloqueo");
-  box.querySelector(".blocked-title").textContent = title;
-  box.querySelector(".blocked-detail").textContent = detail || "";
-  box.hidden = false;
-  $("#tablero").hidden = true;
+  blockPage({ view: "gtr", content: "#tablero", title, detail, error });
 }
 
 // -- the snapshot ------------------------------------------------------------------------

@@ -17,7 +17,8 @@
 // so the snapshot is also reloaded every `refreshSeconds` to keep countdowns true; events
 // applied after that snapshot's id are replayed over it from a short buffer.
 
-import { ApiError } from "./api.js";
+import { ApiError, describeError, forgetToken, numberParam } from "./api.js";
+import { showConnection } from "./common.js";
 
 const BUFFER_MAX = 5000;
 const BACKOFF_FIRST_MS = 250;
@@ -224,4 +225,51 @@ export class LiveSync {
     }
     this.#connect();
   }
+}
+
+/**
+ * Starts a view: its LiveSync, its connection badge, and the page blocked with an
+ * explanation when the view cannot load or its token is refused. Returns the LiveSync, or
+ * null when the first load failed. `view` ("gtr" or "asesor") names the stored token;
+ * `content` is the part of the page the block hides; `onBlock` runs when it blocks.
+ */
+export async function startView({ api, view, fetchSnapshot, install, apply, content, loadFailure, onBlock = () => {} }) {
+  const badge = document.querySelector("#conexion");
+  const block = (title, detail, error) => {
+    blockPage({ view, content, title, detail, error });
+    onBlock();
+  };
+  const sync = new LiveSync({
+    api,
+    fetchSnapshot,
+    install,
+    apply,
+    refreshSeconds: numberParam("refresh", 30),
+    onConnection: (s, detail) => showConnection(badge, s, detail),
+    onFatal: (error) => {
+      const { title, detail } = describeError(error);
+      block(title, detail, error);
+    },
+  });
+  try {
+    await sync.start();
+  } catch (error) {
+    const { title, detail } = describeError(error);
+    showConnection(badge, "offline", title);
+    block(`${loadFailure} ${title}`, detail, error);
+    return null;
+  }
+  document.body.dataset.ready = "true";
+  return sync;
+}
+
+/** Hides the view's content behind a message; a refused token is forgotten for the tab. */
+export function blockPage({ view, content, title, detail = "", error = null }) {
+  // A refused token is of no further use in this tab: the landing page asks for another.
+  if (error instanceof ApiError && error.status === 401) forgetToken(view);
+  const box = document.querySelector("#bloqueo");
+  box.querySelector(".blocked-title").textContent = title;
+  box.querySelector(".blocked-detail").textContent = detail || "";
+  box.hidden = false;
+  document.querySelector(content).hidden = true;
 }
