@@ -473,5 +473,7 @@ ROUTES: tuple[Route, ...] = (
           description="Messages: {type, id, data} JSON text frames in id order (docs/api.md, WebSocket). "
                       "Refusals come before the upgrade, as HTTP errors (400: not a WebSocket upgrade; 403: "
                       "Origin not allowed; 422: bad since). After it, close codes 1001 (gateway stopping), "
-                      "1013 (fell behind or database unreachable: reconnect with since), 4000 (resync)."),
+                      "1013 (fell behind or database unreachable: reconnect with since), 4000 (resync); a "
+                      "client's own frames are ignored, but one over 64 KiB is cut with 1009, text that is not "
+                      "UTF-8 with 1007, a protocol error with 1002."),
 )
