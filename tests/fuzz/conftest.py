@@ -21,10 +21,16 @@ import pytest
 
 from tests.browser.gatewayrun import GatewayThread
 from tests.gateway.harness import make_token
-from tests.reliability.recording import reliability  # noqa: F401  (the fixture)
+from tests.reliability.recording import ensure_plugin, reliability  # noqa: F401  (the fixture)
 from tests.support import Db, Row
 
 DEFAULT_EXAMPLES = 25
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # From the start of the run, so the suite's row counts every fuzz test, not only those
+    # after the first that takes the recorder.
+    ensure_plugin(config)
 
 
 def examples_per_route() -> int:
