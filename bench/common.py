@@ -286,6 +286,14 @@ class Report:
         """A target of the issue: met (True/False), or None when this run could not measure it."""
         self.targets.append({"target": name, "goal": goal, "measured": measured, "met": met, "note": note})
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        """A report back from its JSON (to render its Markdown again)."""
+        report = cls(data["benchmark"], data["title"], data["meta"]["mode"], data["meta"], data["summary"],
+                     targets=data["targets"], notes=data["notes"], plots=data["plots"], data=data["data"])
+        report.tables = [Table(t["title"], t["headers"], t["rows"], t["note"]) for t in data["tables"]]
+        return report
+
     def to_json(self) -> dict[str, Any]:
         return {
             "benchmark": self.name,
@@ -302,7 +310,7 @@ class Report:
     def to_markdown(self) -> str:
         m = self.meta
         conn = m["connector"]
-        started = f", started by `{m['started_by']}`" if m.get("started_by") else ""
+        started = f", started by: {m['started_by']}" if m.get("started_by") else ""
         commit = f"`{m['commit']}`"
         if m.get("commit_at_end") and m["commit_at_end"] != m["commit"]:
             commit += f" (at the end: `{m['commit_at_end']}`)"
