@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import secrets
 import shlex
 import statistics
@@ -111,11 +112,30 @@ def drop_database(url: DatabaseUrl) -> None:
         conn.close()
 
 
+THROWAWAY_NAME = re.compile(r"^bench_[a-z_]+_(\d+)_[0-9a-f]{6}$")
+
+
+def drop_orphans(base: DatabaseUrl) -> None:
+    """Drop throwaway databases left by benchmark processes of this machine that died
+    without cleaning up (killed runs): their name carries the pid, which no longer exists."""
+    if base.host not in ("127.0.0.1", "localhost", "::1"):
+        return
+    conn = connect(base.with_database("mysql"))
+    try:
+        for (name,) in execute(conn, "SHOW DATABASES LIKE 'bench\\_%'"):
+            match = THROWAWAY_NAME.match(str(name))
+            if match and not Path(f"/proc/{match.group(1)}").exists():
+                execute(conn, f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        conn.close()
+
+
 @contextmanager
 def throwaway_database(prefix: str, base: DatabaseUrl | None = None) -> Iterator[DatabaseUrl]:
     """A freshly migrated database, dropped afterwards. Its events are disabled so the
     scheduler's sweep cannot fire in the middle of a measurement."""
     base = base or server_url()
+    drop_orphans(base)
     url = base.with_database(f"bench_{prefix}_{os.getpid()}_{secrets.token_hex(3)}")
     try:
         migrate(url)
