@@ -195,6 +195,9 @@ class Plugin:
                 self.partial.add(suite.key)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        suite = _suite_of(report.nodeid)
+        if suite is not None:  # setup (module fixtures) and teardown count towards its time too
+            self.suite_seconds[suite.key] += report.duration
         outcome: str = report.outcome
         if hasattr(report, "wasxfail"):  # a known gap, marked xfail: say so, not "skipped"
             outcome = "xfailed (known gap)" if report.skipped else "xpassed"
@@ -206,10 +209,8 @@ class Plugin:
         if previous in ("failed", "error"):
             return  # a teardown error after a failure: keep the first word
         self.outcomes[report.nodeid] = outcome
-        suite = _suite_of(report.nodeid)
         if suite is not None:
             self.suite_tests[suite.key][report.nodeid] = outcome
-            self.suite_seconds[suite.key] += report.duration
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         for suite in SUITES:
