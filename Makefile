@@ -39,8 +39,8 @@ reliability: $(STAMP)
 	$(PY) -m tests.reliability.report && exit $$status
 
 # Benchmarks (bench/, results in docs/bench/; see docs/bench/README.md):
-#   make bench        - every benchmark, full mode (the committed results; ~40 min)
-#   make bench-short  - every benchmark, short mode (a minute or two; results in docs/bench/short/)
+#   make bench        - every benchmark, full mode (the committed results; ~30 min)
+#   make bench-short  - every benchmark, short mode (a few minutes; results in docs/bench/short/)
 BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml bench/node/package-lock.json | sha256sum | cut -c1-12)
 
 .PHONY: bench bench-short

@@ -62,7 +62,7 @@ NAME = "events"
 MODES: dict[str, dict[str, Any]] = {
     "smoke": {"asesor_sockets": 8, "gtr_sockets": 4, "rate": 40, "seconds": 1.0, "repeats": 1,
               "all_gtr": False, "writers": [2], "writer_seconds": 0.5, "writer_repeats": 1},
-    "short": {"asesor_sockets": 450, "gtr_sockets": 50, "rate": 200, "seconds": 3.0, "repeats": 2,
+    "short": {"asesor_sockets": 200, "gtr_sockets": 50, "rate": 200, "seconds": 2.0, "repeats": 2,
               "all_gtr": False, "writers": [8], "writer_seconds": 1.5, "writer_repeats": 2},
     "full": {"asesor_sockets": 450, "gtr_sockets": 50, "rate": 200, "seconds": 8.0, "repeats": 3,
              "all_gtr": True, "writers": [1, 8, 32], "writer_seconds": 3.0, "writer_repeats": 5},

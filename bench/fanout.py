@@ -61,7 +61,7 @@ MODES: dict[str, dict[str, Any]] = {
     "smoke": {"sockets": [20], "burst": 20, "bursts": 2, "rounds": 1,
               "frozen": {"sockets": 10, "burst": 200, "bursts": 3, "settle": 0.5}},
     "short": {"sockets": [100, 1000], "burst": 50, "bursts": 4, "rounds": 2,
-              "frozen": {"sockets": 100, "burst": 1000, "bursts": 10, "settle": 3.0}},
+              "frozen": {"sockets": 20, "burst": 1000, "bursts": 10, "settle": 3.0}},
     "full": {"sockets": [100, 1000], "burst": 100, "bursts": 10, "rounds": 5,
              "frozen": {"sockets": 50, "burst": 1000, "bursts": 60, "settle": 3.0}},
 }

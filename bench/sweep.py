@@ -47,7 +47,7 @@ N_ASESORES = 200
 
 MODES: dict[str, dict[str, Any]] = {
     "smoke": {"sizes": [2_000], "active": 500, "expired": 100, "repeats": 2, "worker_repeats": 1},
-    "short": {"sizes": [10_000, 100_000], "active": 10_000, "expired": 1_000, "repeats": 7, "worker_repeats": 2},
+    "short": {"sizes": [10_000, 100_000], "active": 10_000, "expired": 500, "repeats": 7, "worker_repeats": 2},
     "full": {"sizes": [100_000, 1_000_000], "active": 10_000, "expired": 1_000, "repeats": 15,
              "worker_repeats": 5},
 }
