@@ -40,7 +40,7 @@ reliability: $(STAMP)
 
 # Benchmarks (bench/, results in docs/bench/; see docs/bench/README.md):
 #   make bench        - every benchmark, full mode (the committed results; ~30 min)
-#   make bench-short  - every benchmark, short mode (a few minutes; results in docs/bench/short/)
+#   make bench-short  - every benchmark, short mode (about two minutes; results in docs/bench/short/)
 BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml bench/node/package-lock.json | sha256sum | cut -c1-12)
 
 .PHONY: bench bench-short
