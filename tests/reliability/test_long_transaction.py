@@ -29,7 +29,8 @@ from typing import Any
 import aiohttp
 import mysql.connector
 
-from tests.gateway.harness import Api, GatewayProcess, make_token, run
+from tests.gateway.conftest import People
+from tests.gateway.harness import Api, GatewayProcess, error_code, make_token, run, running_gateway
 from tests.privateserver import private_server
 from tests.reliability.dashboards import Dashboard, compare, expected_ids, totals
 from tests.reliability.recording import Record
@@ -246,3 +247,46 @@ async def test_a_long_transaction_holding_outbox_ids(tmp_path: Path, reliability
             assert_consistent(admin)
         finally:
             admin.close()
+
+
+QUERY_TIMEOUT_S = 1.0  # SEGUIMIENTO_QUERY_TIMEOUT for this test (30 by default)
+
+
+@run(timeout=60)
+async def test_a_call_the_gateway_gives_up_on_may_still_commit(db: Db, people: People, reliability: Record) -> None:
+    """A call waiting past SEGUIMIENTO_QUERY_TIMEOUT is answered 503, and commits anyway"""
+    rec = reliability
+    rec.load = "one assignment over HTTP while the outbox sequence is held"
+    rec.faults = (f"a hand-made transition holding the sequence {2 * QUERY_TIMEOUT_S:.0f} s; the gateway's "
+                  f"SEGUIMIENTO_QUERY_TIMEOUT {QUERY_TIMEOUT_S:.0f} s, shorter than the hold (and than "
+                  "innodb_lock_wait_timeout, 50 s)")
+    rec.inputs = "POST /api/clientes/{id}/estatus"
+    held = db.derivado(people.ana)
+    cliente = db.nuevo_cliente("Esperando")
+    async with running_gateway(db.url, query_timeout=QUERY_TIMEOUT_S) as gw, aiohttp.ClientSession() as session:
+        long = asyncio.ensure_future(asyncio.to_thread(hand_made_update, db.url, held, people.ana,
+                                                       2 * QUERY_TIMEOUT_S, True))
+        await asyncio.sleep(0.3)
+        started = time.monotonic()
+        status, body = await Api(session, gw.base, people.gtr).status(
+            "POST", f"/api/clientes/{cliente}/estatus", {"tipo": "gtr", "estatus": "derivado", "asesorId": people.beto})
+        answered_after = time.monotonic() - started
+        await long
+        await asyncio.sleep(0.5)
+    committed = db.cliente(cliente)["seguimiento_status"] == "derivado"
+    rec.figure("answer", f"{status} {error_code(body) if status >= 400 else ''}".strip())
+    rec.figure("answered after s", answered_after)
+    rec.figure("the call committed anyway", "yes" if committed else "no")
+    rec.notes.append(
+        "The gateway stops waiting for a call after SEGUIMIENTO_QUERY_TIMEOUT and answers 503 database_unavailable "
+        "(docs/api.md: such a write may or may not have committed), but the server knows nothing of it: the "
+        "statement keeps waiting for its lock and, once the lock frees, the procedure commits. With the defaults "
+        "(query timeout 30 s, innodb_lock_wait_timeout 50 s) any call the gateway gives up on behaves so. Were the "
+        "gateway's sessions to wait for locks less long than its query timeout, the database would give up first, "
+        "roll the call back, and the answer would be 503 database_busy, which says that nothing changed.")
+    # Today: database_unavailable, committed anyway. Should the gateway's sessions get a lock
+    # wait timeout below its query timeout: database_busy, and then nothing may have changed.
+    assert status == 503 and error_code(body) in ("database_unavailable", "database_busy"), (status, body)
+    if error_code(body) == "database_busy":
+        assert not committed
+    assert_consistent(db)
