@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import socket
 from pathlib import Path
@@ -69,7 +70,9 @@ def main(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     finally:
         if embedded is not None:
-            print("seguimiento run: stopping the private database ...", flush=True)
+            # A closed terminal (a broken stdout) must not leave the server running.
+            with contextlib.suppress(OSError):
+                print("seguimiento run: stopping the private database ...", flush=True)
             embedded.stop()
     return 0
 

@@ -71,7 +71,7 @@ def stop(proc: subprocess.Popen[str]) -> str:
 
 
 def server_processes(data_dir: Path) -> list[str]:
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout
+    ps = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True).stdout
     return [line for line in ps.splitlines() if str(data_dir.resolve()) in line and "datadir" in line]
 
 
@@ -111,3 +111,15 @@ def test_without_a_server_binary_it_says_how_to_get_one(tmp_path: Path) -> None:
         find_server_binary(search_path=str(tmp_path))
     message = str(info.value)
     assert "apt-get install mariadb-server" in message and "docker compose up" in message
+
+
+def test_ctrl_c_stops_the_database_even_when_the_terminal_is_gone(
+        tmp_path: Path, start: Callable[[Path, int], subprocess.Popen[str]]) -> None:
+    data_dir = tmp_path / "db"
+    proc = start(data_dir, free_port())
+    wait_for_line(proc, "listening on")
+    assert proc.stdout is not None
+    proc.stdout.close()  # the terminal went away: every later print fails
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    assert server_processes(data_dir) == [], "the private server outlived its run"
