@@ -273,8 +273,19 @@ class Tailer:
                 pause = self.poll_interval
 
     async def _tail(self) -> None:
+        # Where the outbox stands, on the first read and after every outage: a failover that
+        # lost the last commits leaves the new primary's newest id BELOW what this gateway
+        # delivered, and the next events will take those ids again. Waiting after our own
+        # cursor would skip them silently, so every socket is told to reload instead, and
+        # the cursor restarts from the database's newest id.
+        limits = await procedures.outbox_limites(self.db)
         if self.hub.last_id is None:
-            limits = await procedures.outbox_limites(self.db)
+            self.hub.last_id = limits.ultimo_id
+        elif limits.ultimo_id < self.hub.last_id:
+            log.error("the outbox ends at id %d, before id %d this gateway delivered: events were lost "
+                      "(a failover to a server missing the last commits?); every socket must reload",
+                      limits.ultimo_id, self.hub.last_id)
+            self.hub.resync_all("the database lost events this dashboard had already received")
             self.hub.last_id = limits.ultimo_id
         while True:
             self._wakeup.clear()

@@ -9,13 +9,11 @@ event 7 is started in its place after events 8-10 were delivered.
 
 What should happen: every dashboard is told RESYNC_REQUIRED (and reloads), or receives the
 new events; a socket opening with a ``since`` past the new primary's newest id is told
-RESYNC_REQUIRED. What happens today: the new socket is told (the attach compares ``since``
-with ``sp_outbox_limites``), but a socket already open is not: its gateway's tailer keeps
-its cursor at 10, so the new events 8, 9 and 10 never reach it, silently, and the first
-event it gets is 11. Hence the xfail (strict: it fails as soon as the tailer is fixed, so
-the marker comes off then). The fix belongs in gateway/tailer.py: after the tailer loses
-the database and reads again, compare ``sp_outbox_limites().ultimo_id`` with
-``hub.last_id``; when the database is behind, ``resync_all`` and restart from its newest id.
+RESYNC_REQUIRED. A new socket is told by the attach (it compares ``since`` with
+``sp_outbox_limites``); a socket already open by the tailer, which after losing the database
+compares the outbox's newest id with what it delivered and, when the database is behind,
+tells every socket to reload and restarts from the database's newest id. (Before that fix
+the open socket silently missed the events that took ids 8-10 again.)
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ import shutil
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from gateway.embedded import EmbeddedServer
 from tests.gateway.harness import Api, GatewayProcess, listen, make_token, run, wait_for
@@ -45,9 +42,6 @@ async def _healthy(session: aiohttp.ClientSession, base: str) -> bool:
         return False
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the tailer keeps its cursor past a new primary's newest id after a lossy failover: "
-                          "open sockets silently miss the events that reuse those ids")
 @run(timeout=120)
 async def test_a_failover_that_lost_commits_never_leaves_a_socket_silently_behind(tmp_path: Path,
                                                                                   reliability: Record) -> None:
@@ -107,10 +101,5 @@ async def test_a_failover_that_lost_commits_never_leaves_a_socket_silently_behin
     rec.figure("open socket told RESYNC_REQUIRED", "yes" if told else "no")
     rec.figure("new events the open socket missed silently", missed)
     rec.figure("ids the open socket got after the failover", ", ".join(map(str, got)) or "none")
-    rec.notes.append(
-        "A known gap (xfail, strict), reported to the lead: the fix belongs in gateway/tailer.py (see the test's "
-        "docstring). Until then, after a failover that may have lost commits, restart the gateways: a restarted "
-        "tailer starts from the new primary's newest id and every dashboard that resumes with a since past it is "
-        "told RESYNC_REQUIRED and reloads (docs/scaling.md).")
     assert new_socket_told
     assert told or missed == 0, f"the open socket silently missed {missed} new events; it got {got}"
