@@ -174,13 +174,26 @@ class Database:
     async def _connect(self) -> Connection:
         if self.tls is None:
             self.tls = await asyncio.to_thread(server_offers_tls, self.url, self._connect_timeout)
-        return await mysql.connector.aio.connect(
+        conn = await mysql.connector.aio.connect(
             **self.url.connect_args(),
             autocommit=True,
             time_zone="+00:00",
             ssl_disabled=not self.tls,
             connection_timeout=max(1, round(self._connect_timeout)),
         )
+        # The database must give up on a lock before the gateway gives up on the call: it
+        # then rolls the call back and the answer (503 database_busy) truly means nothing
+        # changed. With the server's default (50 s) past the query timeout (30 s), a call the
+        # gateway had answered 503 went on to commit once the lock freed.
+        cur = await conn.cursor()
+        await cur.execute(f"SET SESSION innodb_lock_wait_timeout = {self.lock_wait_timeout}")
+        await cur.close()
+        return conn
+
+    @property
+    def lock_wait_timeout(self) -> int:
+        """Seconds a call may wait for a row lock: half the query timeout, at least 1."""
+        return max(1, int(self._query_timeout // 2))
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:

@@ -122,7 +122,7 @@ async def test_a_long_transaction_holding_outbox_ids(tmp_path: Path, reliability
     rec.inputs = "gateway writes and direct CALLs queued behind the held lock"
     with private_server(tmp_path) as server:
         admin = Db(server.url)
-        admin.execute(f"SET GLOBAL innodb_lock_wait_timeout = {LOCK_WAIT_S}")  # the gateway's sessions take it
+        admin.execute(f"SET GLOBAL innodb_lock_wait_timeout = {LOCK_WAIT_S}")  # for the direct callers
         asesores = [admin.asesor(f"Asesor {n}") for n in range(3)]
         gtr_token = make_token(admin, "gtr")
         tokens = [make_token(admin, "asesor", a) for a in asesores]
@@ -134,7 +134,8 @@ async def test_a_long_transaction_holding_outbox_ids(tmp_path: Path, reliability
         stop_threads = threading.Event()
         dba = DirectWriter(server.url, asesores, out, stop_threads, seed=3, pause=0.05)
         beats = Heartbeats(server.url, beaten, asesores[1], beat_token, stop_threads)
-        gateway = GatewayProcess(server.url).start()
+        # The gateway's sessions wait for locks half its query timeout: LOCK_WAIT_S too.
+        gateway = GatewayProcess(server.url, env={"SEGUIMIENTO_QUERY_TIMEOUT": str(2 * LOCK_WAIT_S)}).start()
         rounds: dict[str, dict[str, Any]] = {}
         try:
             async with aiohttp.ClientSession(timeout=CLIENT_TIMEOUT) as session:
@@ -226,9 +227,8 @@ async def test_a_long_transaction_holding_outbox_ids(tmp_path: Path, reliability
                 f"innodb_lock_wait_timeout ({LOCK_WAIT_S} s here, 50 s by default) every queued event-writing "
                 "call fails with 1205 and is rolled back whole by its exit handler; the gateway answers "
                 "503 database_busy with Retry-After: 1 (it retries deadlocks, 1213, twice; never lock wait "
-                "timeouts). Note that the gateway's own SEGUIMIENTO_QUERY_TIMEOUT (30 s) is shorter than the "
-                "default lock wait timeout: past it the gateway answers 503 database_unavailable and drops the "
-                "connection, while the server may still commit the call once the lock frees.")
+                "timeouts). The gateway's sessions wait for a lock half its SEGUIMIENTO_QUERY_TIMEOUT (15 s by "
+                "default), so the database gives up, and rolls back, before the gateway stops waiting.")
 
             for name, check in checks.items():
                 assert check.exact, f"{name}: {check}"
@@ -249,17 +249,17 @@ async def test_a_long_transaction_holding_outbox_ids(tmp_path: Path, reliability
             admin.close()
 
 
-QUERY_TIMEOUT_S = 1.0  # SEGUIMIENTO_QUERY_TIMEOUT for this test (30 by default)
+QUERY_TIMEOUT_S = 2.0  # SEGUIMIENTO_QUERY_TIMEOUT for this test (30 by default); lock waits get half
 
 
 @run(timeout=60)
-async def test_a_call_the_gateway_gives_up_on_may_still_commit(db: Db, people: People, reliability: Record) -> None:
-    """A call waiting past SEGUIMIENTO_QUERY_TIMEOUT is answered 503, and commits anyway"""
+async def test_a_call_stuck_behind_a_lock_is_rolled_back_before_the_gateway_gives_up(
+        db: Db, people: People, reliability: Record) -> None:
+    """A call stuck behind a lock longer than the gateway waits: 503 database_busy, nothing changed"""
     rec = reliability
     rec.load = "one assignment over HTTP while the outbox sequence is held"
     rec.faults = (f"a hand-made transition holding the sequence {2 * QUERY_TIMEOUT_S:.0f} s; the gateway's "
-                  f"SEGUIMIENTO_QUERY_TIMEOUT {QUERY_TIMEOUT_S:.0f} s, shorter than the hold (and than "
-                  "innodb_lock_wait_timeout, 50 s)")
+                  f"SEGUIMIENTO_QUERY_TIMEOUT {QUERY_TIMEOUT_S:.0f} s, shorter than the hold")
     rec.inputs = "POST /api/clientes/{id}/estatus"
     held = db.derivado(people.ana)
     cliente = db.nuevo_cliente("Esperando")
@@ -278,15 +278,11 @@ async def test_a_call_the_gateway_gives_up_on_may_still_commit(db: Db, people: P
     rec.figure("answered after s", answered_after)
     rec.figure("the call committed anyway", "yes" if committed else "no")
     rec.notes.append(
-        "The gateway stops waiting for a call after SEGUIMIENTO_QUERY_TIMEOUT and answers 503 database_unavailable "
-        "(docs/api.md: such a write may or may not have committed), but the server knows nothing of it: the "
-        "statement keeps waiting for its lock and, once the lock frees, the procedure commits. With the defaults "
-        "(query timeout 30 s, innodb_lock_wait_timeout 50 s) any call the gateway gives up on behaves so. Were the "
-        "gateway's sessions to wait for locks less long than its query timeout, the database would give up first, "
-        "roll the call back, and the answer would be 503 database_busy, which says that nothing changed.")
-    # Today: database_unavailable, committed anyway. Should the gateway's sessions get a lock
-    # wait timeout below its query timeout: database_busy, and then nothing may have changed.
-    assert status == 503 and error_code(body) in ("database_unavailable", "database_busy"), (status, body)
-    if error_code(body) == "database_busy":
-        assert not committed
+        "The gateway's sessions wait for a row lock half its SEGUIMIENTO_QUERY_TIMEOUT, so the database gives up "
+        "first, rolls the call back whole, and the answer, 503 database_busy, says that nothing changed. (Before, "
+        "with the server's 50 s lock wait past the 30 s query timeout, the gateway answered 503 "
+        "database_unavailable and the call still committed once the lock freed.)")
+    assert (status, error_code(body)) == (503, "database_busy"), (status, body)
+    assert answered_after < QUERY_TIMEOUT_S
+    assert not committed
     assert_consistent(db)
