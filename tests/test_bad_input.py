@@ -58,6 +58,7 @@ def hexdigest(char: str) -> str:
 
 
 C: list[Case] = []
+value: object  # the loops below reuse it for values of every type
 
 
 def case(procedure: str, name: str, expect: ErrorCode | list[list[Row]],

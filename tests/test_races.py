@@ -191,7 +191,7 @@ def test_two_asesores_race_for_the_lock_and_exactly_one_wins(db: Db, conns: Conn
 def test_the_lock_race_with_a_reassignment_leaves_one_live_lock(db: Db, conns: Connections) -> None:
     ana, bea = db.asesor("Ana"), db.asesor("Bea")
     conn_ana, conn_bea, conn_gtr = conns.new(), conns.new(), conns.new()
-    seen = Counter()
+    seen: Counter[tuple[bool, bool]] = Counter()
     for _ in range(40):
         cliente_id = db.derivado(ana)
         got_ana, got_bea, moved = race(

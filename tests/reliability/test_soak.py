@@ -223,7 +223,7 @@ def dba_imports(url: DatabaseUrl, stop: threading.Event, stats: Counter[str], na
             clave = hashlib.sha256(json.dumps(rows).encode()).hexdigest()
             head = call(conn, "sp_importar_lote", clave, "soak.csv", json.dumps(rows), 0)[0][0]
             stats["imported"] += int(head["cargados"])
-            names.update(r["nombre"] for r in rows)
+            names.update(str(r["nombre"]) for r in rows)
     finally:
         conn.close()
 
@@ -348,8 +348,8 @@ async def test_soak_two_gateways_one_database(tmp_path: Path, reliability: Recor
 
                 outbox = admin.outbox()
                 checks = {}
-                for name, (asesor_id, board) in boards.items():
-                    wanted = expected_ids(outbox, asesor_id)
+                for name, (board_asesor, board) in boards.items():
+                    wanted = expected_ids(outbox, board_asesor)
                     if wanted:
                         await board.until_id(wanted[-1], timeout=30)
                     await asyncio.sleep(0.05)
