@@ -53,6 +53,7 @@ from gateway.procedures import Cliente, DatabaseError, ProcedureRefused
 from gateway.tailer import Subscriber
 
 M = TypeVar("M", bound=BaseModel)
+A = TypeVar("A", bound=AsesorRequest)
 CLIENTE = "/api/clientes/{id:[0-9]{1,19}}"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Who may call a route: no token at all, any live token, or a token of that role.
@@ -132,6 +133,14 @@ async def _start(request: web.Request, model: type[M]) -> tuple[Caller, M]:
     token = bearer_token(request)
     body = await _body(request, model)
     return await authenticate(_db(request), token), body
+
+
+async def _asesor_start(request: web.Request, model: type[A]) -> tuple[int, int, A]:
+    """An asesor's action on a customer: the customer's id, the acting asesor (from the
+    token; a body asesorId must be the same) and the parsed body."""
+    cliente_id = _cliente_id(request)
+    caller, body = await _start(request, model)
+    return cliente_id, caller.acting_asesor(body.asesorId), body
 
 
 async def _caller(request: web.Request) -> Caller:
@@ -246,42 +255,32 @@ async def listar_asesores(request: web.Request) -> web.Response:
 
 
 async def tomar_cliente(request: web.Request) -> web.Response:
-    cliente_id = _cliente_id(request)
-    caller, body = await _start(request, AsesorRequest)
-    asesor_id = caller.acting_asesor(body.asesorId)
+    cliente_id, asesor_id, _body = await _asesor_start(request, AsesorRequest)
     lock = await procedures.tomar_cliente(_db(request), cliente_id, asesor_id)
     return _json(LockResponse(clienteId=cliente_id, lockToken=lock.lock_token, lockExpiresAt=lock.lock_expires_at))
 
 
 async def heartbeat_cliente(request: web.Request) -> web.Response:
-    cliente_id = _cliente_id(request)
-    caller, body = await _start(request, LockedRequest)
-    asesor_id = caller.acting_asesor(body.asesorId)
+    cliente_id, asesor_id, body = await _asesor_start(request, LockedRequest)
     expiry = await procedures.heartbeat_cliente(_db(request), cliente_id, asesor_id, body.lockToken)
     return _json(HeartbeatResponse(clienteId=cliente_id, lockExpiresAt=expiry.lock_expires_at))
 
 
 async def abrir_wizard(request: web.Request) -> web.Response:
-    cliente_id = _cliente_id(request)
-    caller, body = await _start(request, LockedRequest)
-    asesor_id = caller.acting_asesor(body.asesorId)
+    cliente_id, asesor_id, body = await _asesor_start(request, LockedRequest)
     await procedures.abrir_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
     return _json(EstadoCambiado(clienteId=cliente_id, seguimiento_status="en_gestion", asesorId=asesor_id))
 
 
 async def completar_wizard(request: web.Request) -> web.Response:
-    cliente_id = _cliente_id(request)
-    caller, body = await _start(request, LockedRequest)
-    asesor_id = caller.acting_asesor(body.asesorId)
+    cliente_id, asesor_id, body = await _asesor_start(request, LockedRequest)
     await procedures.completar_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
     return _json(EstadoCambiado(clienteId=cliente_id, seguimiento_status="terminado", asesorId=asesor_id))
 
 
 async def cambiar_estatus(request: web.Request) -> web.Response:
     """The seed's PATCH: en_gestion opens the wizard, terminado completes it."""
-    cliente_id = _cliente_id(request)
-    caller, body = await _start(request, CambioEstatus)
-    asesor_id = caller.acting_asesor(body.asesorId)
+    cliente_id, asesor_id, body = await _asesor_start(request, CambioEstatus)
     if body.estatus == "en_gestion":
         await procedures.abrir_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
     else:
@@ -290,17 +289,13 @@ async def cambiar_estatus(request: web.Request) -> web.Response:
 
 
 async def actualizar_cliente(request: web.Request) -> web.Response:
-    cliente_id = _cliente_id(request)
-    caller, body = await _start(request, ActualizarCliente)
-    asesor_id = caller.acting_asesor(body.asesorId)
+    cliente_id, asesor_id, body = await _asesor_start(request, ActualizarCliente)
     await procedures.actualizar_cliente(_db(request), cliente_id, asesor_id, body.lockToken, body.procedure_json())
     return _json(Ack(clienteId=cliente_id))
 
 
 async def liberar_cliente(request: web.Request) -> web.Response:
-    cliente_id = _cliente_id(request)
-    caller, body = await _start(request, LockedRequest)
-    asesor_id = caller.acting_asesor(body.asesorId)
+    cliente_id, asesor_id, body = await _asesor_start(request, LockedRequest)
     await procedures.liberar_cliente(_db(request), cliente_id, asesor_id, body.lockToken)
     return _json(Ack(clienteId=cliente_id))
 
