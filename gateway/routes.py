@@ -255,7 +255,7 @@ async def listar_asesores(request: web.Request) -> web.Response:
 
 
 async def tomar_cliente(request: web.Request) -> web.Response:
-    cliente_id, asesor_id, _body = await _asesor_start(request, AsesorRequest)
+    cliente_id, asesor_id, _ = await _asesor_start(request, AsesorRequest)
     lock = await procedures.tomar_cliente(_db(request), cliente_id, asesor_id)
     return _json(LockResponse(clienteId=cliente_id, lockToken=lock.lock_token, lockExpiresAt=lock.lock_expires_at))
 
