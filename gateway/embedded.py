@@ -99,9 +99,14 @@ class EmbeddedServer:
     def start(self, timeout: float = 60.0) -> DatabaseUrl:
         self.datadir.mkdir(parents=True, exist_ok=True)
         self._initialise()
+        # Its own tmpdir: a server starting up deletes the #sql* files it finds in its
+        # tmpdir, and in a shared /tmp those can be another server's live temporary tables.
+        tmpdir = self.datadir / "tmp"
+        tmpdir.mkdir(exist_ok=True)
         command = [
             str(self.binary), "--no-defaults",
             f"--datadir={self.datadir / 'data'}",
+            f"--tmpdir={tmpdir}",
             f"--socket={self.datadir / 'server.sock'}",
             f"--pid-file={self.datadir / 'server.pid'}",
             f"--log-error={self.log_path}",
