@@ -18,6 +18,7 @@ DEFAULT_CONFIG = {
     "outbox_retencion_horas": 168,
     "barrido_lote": 1000,
     "barrido_lotes_max": 20,
+    "transaccion_interrumpida_segundos": 5,
 }
 
 Row = dict[str, Any]
@@ -46,6 +47,13 @@ class Db:
         rows = cur.fetchall()
         cur.close()
         return rows  # type: ignore[return-value]
+
+    def explain(self, sql: str) -> list[Row]:
+        """The query plan as rows with MariaDB's and MySQL's traditional columns (type, key,
+        rows...). MySQL 9.7 defaults to FORMAT=TREE, one text column, so ask for the table;
+        MariaDB has no FORMAT=TRADITIONAL and gives the table by default."""
+        mariadb = "mariadb" in str(self.conn.server_info).lower()
+        return self.query(("EXPLAIN " if mariadb else "EXPLAIN FORMAT=TRADITIONAL ") + sql)
 
     def call(self, procedure: str, *args: Any) -> list[list[Row]]:
         """CALL a procedure; every result set it returned, each a list of dict rows."""

@@ -11,16 +11,16 @@ DELIMITER //
 CREATE PROCEDURE _cliente_para_asesor(
     IN  p_cliente_id  BIGINT,
     IN  p_asesor_id   BIGINT,
-    IN  p_lock_token  LONGTEXT,
+    IN  p_lock_token  LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
     IN  p_exige_token TINYINT,
     IN  p_ahora       DATETIME(6),
-    OUT o_estado      VARCHAR(20))
+    OUT o_estado      VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
     DECLARE v_asesor BIGINT DEFAULT NULL;
     DECLARE v_last_activity DATETIME(6) DEFAULT NULL;
-    DECLARE v_token CHAR(36) DEFAULT NULL;
+    DECLARE v_token CHAR(36) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci DEFAULT NULL;
     DECLARE v_timeout BIGINT;
-    DECLARE v_msg VARCHAR(255);
+    DECLARE v_msg VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 
     SET o_estado = NULL;
     IF p_cliente_id IS NULL OR p_asesor_id IS NULL THEN

@@ -7,14 +7,14 @@ DROP PROCEDURE IF EXISTS _registrar_cambio;
 DELIMITER //
 CREATE PROCEDURE _registrar_cambio(
     IN p_cliente_id         BIGINT,
-    IN p_estado_anterior    VARCHAR(20),
-    IN p_estado_nuevo       VARCHAR(20),
+    IN p_estado_anterior    VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_estado_nuevo       VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
     IN p_asesor_id          BIGINT,
     IN p_asesor_anterior_id BIGINT,
-    IN p_actor              VARCHAR(10),
-    IN p_motivo             VARCHAR(40),
-    IN p_event_type         VARCHAR(40),
-    IN p_payload            LONGTEXT,
+    IN p_actor              VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_motivo             VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_event_type         VARCHAR(40) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_payload            LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
     IN p_ahora              DATETIME(6))
 BEGIN
     DECLARE v_outbox_id BIGINT;

@@ -6,13 +6,14 @@
 DROP PROCEDURE IF EXISTS _validar_contacto;
 DELIMITER //
 CREATE PROCEDURE _validar_contacto(
-    IN  p_nombre   LONGTEXT,
-    IN  p_telefono LONGTEXT,
-    OUT o_nombre   VARCHAR(200),
-    OUT o_telefono VARCHAR(16))
+    IN  p_nombre   LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN  p_telefono LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    OUT o_nombre   VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    OUT o_telefono VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
-    DECLARE v_nombre LONGTEXT DEFAULT REGEXP_REPLACE(p_nombre, '^[[:space:]]+|[[:space:]]+$', '');
-    DECLARE v_telefono LONGTEXT DEFAULT NULL;
+    DECLARE v_nombre LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
+        DEFAULT REGEXP_REPLACE(p_nombre, '^[[:space:]]+|[[:space:]]+$', '');
+    DECLARE v_telefono LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci DEFAULT NULL;
 
     IF v_nombre IS NULL OR v_nombre = '' THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'nombre is required';

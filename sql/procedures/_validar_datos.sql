@@ -2,7 +2,7 @@
 -- a JSON object of at most 64 KiB. Anything else is refused with 45007 (invalid input).
 DROP PROCEDURE IF EXISTS _validar_datos;
 DELIMITER //
-CREATE PROCEDURE _validar_datos(IN p_datos LONGTEXT)
+CREATE PROCEDURE _validar_datos(IN p_datos LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
     IF p_datos IS NOT NULL THEN
         IF LENGTH(p_datos) > 65536 THEN

@@ -2,16 +2,16 @@
 -- derivado -> en_gestion. Event CLIENT_IN_GESTION {clienteId, asesorId, timestamp}.
 DROP PROCEDURE IF EXISTS sp_abrir_wizard;
 DELIMITER //
-CREATE PROCEDURE sp_abrir_wizard(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT, IN p_lock_token LONGTEXT)
+CREATE PROCEDURE sp_abrir_wizard(
+    IN p_cliente_id BIGINT,
+    IN p_asesor_id BIGINT,
+    IN p_lock_token LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
-    DECLARE v_estado VARCHAR(20);
+    DECLARE v_estado VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
-    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
-    -- handlers do not run for a kill): roll that back rather than commit it with ours.
-    ROLLBACK;
-    START TRANSACTION;
+    CALL _abrir_transaccion();
     CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, p_lock_token, 1, v_ahora, v_estado);
     IF v_estado <> 'derivado' THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45003, MESSAGE_TEXT = 'the wizard is already open (cliente is en_gestion)';
@@ -22,6 +22,6 @@ BEGIN
     CALL _registrar_cambio(p_cliente_id, 'derivado', 'en_gestion', p_asesor_id, NULL, 'asesor',
                            'wizard_abierto', 'CLIENT_IN_GESTION',
                            JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED)), v_ahora);
-    COMMIT;
+    CALL _cerrar_transaccion(TRUE);
 END//
 DELIMITER ;

@@ -7,15 +7,18 @@
 -- Event CLIENT_UPDATED {clienteId, asesorId, nombre, telefono, datos, timestamp}.
 DROP PROCEDURE IF EXISTS sp_actualizar_cliente;
 DELIMITER //
-CREATE PROCEDURE sp_actualizar_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT,
-                                       IN p_lock_token LONGTEXT, IN p_datos_json LONGTEXT)
+CREATE PROCEDURE sp_actualizar_cliente(
+    IN p_cliente_id BIGINT,
+    IN p_asesor_id BIGINT,
+    IN p_lock_token LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_datos_json LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
-    DECLARE v_estado VARCHAR(20);
-    DECLARE v_nombre VARCHAR(200);
-    DECLARE v_telefono VARCHAR(16);
-    DECLARE v_patch LONGTEXT;
+    DECLARE v_estado VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    DECLARE v_nombre VARCHAR(200) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    DECLARE v_telefono VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    DECLARE v_patch LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
     IF p_datos_json IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'datos_json is required';
@@ -28,10 +31,7 @@ BEGIN
             MESSAGE_TEXT = 'nombre and telefono must be JSON strings (telefono may be null)';
     END IF;
 
-    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
-    -- handlers do not run for a kill): roll that back rather than commit it with ours.
-    ROLLBACK;
-    START TRANSACTION;
+    CALL _abrir_transaccion();
     CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, p_lock_token, 1, v_ahora, v_estado);
     SELECT nombre, telefono INTO v_nombre, v_telefono FROM clientes WHERE id = p_cliente_id;
     IF JSON_CONTAINS_PATH(p_datos_json, 'one', '$.nombre', '$.telefono') THEN
@@ -56,6 +56,6 @@ BEGIN
                                                'telefono', telefono, 'datos', datos)
                               FROM clientes WHERE id = p_cliente_id),
                            v_ahora);
-    COMMIT;
+    CALL _cerrar_transaccion(TRUE);
 END//
 DELIMITER ;

@@ -13,7 +13,8 @@ DROP PROCEDURE IF EXISTS sp_barrido_seguimiento;
 DELIMITER //
 CREATE PROCEDURE sp_barrido_seguimiento()
 BEGIN
-    DECLARE v_lock_name VARCHAR(128) DEFAULT CONCAT(DATABASE(), '.barrido_seguimiento');
+    DECLARE v_lock_name VARCHAR(128) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
+        DEFAULT CONCAT(DATABASE(), '.barrido_seguimiento');
     DECLARE v_timeout BIGINT;
     DECLARE v_lote BIGINT;
     DECLARE v_lotes_max BIGINT;
@@ -24,7 +25,7 @@ BEGIN
     DECLARE v_ahora DATETIME(6);
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
-        ROLLBACK;
+        CALL _cerrar_transaccion(FALSE);
         DO RELEASE_LOCK(v_lock_name);
         RESIGNAL;
     END;
@@ -44,13 +45,13 @@ BEGIN
             cliente_id       BIGINT      NOT NULL PRIMARY KEY,
             estado_anterior  VARCHAR(20) NOT NULL,
             asesor_anterior  BIGINT      NULL
-        ) ENGINE=InnoDB;
+        ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
         SET v_n = v_lote;
         WHILE v_n = v_lote AND v_lotes < v_lotes_max DO
             SET v_ahora = UTC_TIMESTAMP(6);
             DELETE FROM tmp_barrido;
-            START TRANSACTION;
+            CALL _abrir_transaccion();
             INSERT INTO tmp_barrido (cliente_id, estado_anterior, asesor_anterior)
                 SELECT id, seguimiento_status, asesor_asignado
                   FROM clientes
@@ -83,7 +84,7 @@ BEGIN
                       FROM tmp_barrido t JOIN outbox o ON o.id >= v_primero AND o.id < v_primero + v_n
                                                       AND o.cliente_id = t.cliente_id;
             END IF;
-            COMMIT;
+            CALL _cerrar_transaccion(TRUE);
             SET v_total = v_total + v_n;
             SET v_lotes = v_lotes + 1;
         END WHILE;

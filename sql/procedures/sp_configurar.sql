@@ -1,14 +1,17 @@
 -- sp_configurar(clave, valor): changes one setting of seguimiento_config, checked:
 -- timeout_segundos 1-86400, outbox_retencion_horas 1-87600, barrido_lote 1-100000,
--- barrido_lotes_max 1-1000. Unknown keys and values out of range are refused (45007).
+-- barrido_lotes_max 1-1000, transaccion_interrumpida_segundos 1-300. Unknown keys and values
+-- out of range are refused (45007).
 -- Result set: clave, valor_anterior, valor.
 -- clave is LONGTEXT so an oversized key is refused as 45007, not failed as 1406.
 DROP PROCEDURE IF EXISTS sp_configurar;
 DELIMITER //
-CREATE PROCEDURE sp_configurar(IN p_clave LONGTEXT, IN p_valor BIGINT)
+CREATE PROCEDURE sp_configurar(
+    IN p_clave LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_valor BIGINT)
 BEGIN
     DECLARE v_anterior BIGINT DEFAULT NULL;
-    DECLARE v_msg VARCHAR(255);
+    DECLARE v_msg VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 
     SELECT valor INTO v_anterior FROM seguimiento_config WHERE clave = p_clave;
     IF v_anterior IS NULL THEN
@@ -22,6 +25,7 @@ BEGIN
                         WHEN 'outbox_retencion_horas' THEN 87600
                         WHEN 'barrido_lote' THEN 100000
                         WHEN 'barrido_lotes_max' THEN 1000
+                        WHEN 'transaccion_interrumpida_segundos' THEN 300
                     END THEN
         SET v_msg = CONCAT('value out of range for ', p_clave);
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;

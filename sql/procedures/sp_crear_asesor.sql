@@ -1,9 +1,10 @@
 -- sp_crear_asesor(nombre): adds an asesor. Result set: asesor_id.
 DROP PROCEDURE IF EXISTS sp_crear_asesor;
 DELIMITER //
-CREATE PROCEDURE sp_crear_asesor(IN p_nombre LONGTEXT)
+CREATE PROCEDURE sp_crear_asesor(IN p_nombre LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
-    DECLARE v_nombre LONGTEXT DEFAULT REGEXP_REPLACE(p_nombre, '^[[:space:]]+|[[:space:]]+$', '');
+    DECLARE v_nombre LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
+        DEFAULT REGEXP_REPLACE(p_nombre, '^[[:space:]]+|[[:space:]]+$', '');
 
     IF v_nombre IS NULL OR v_nombre = '' THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'nombre is required';

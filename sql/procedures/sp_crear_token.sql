@@ -4,8 +4,11 @@
 -- A hash already recorded is refused (45007) rather than failing as a duplicate key.
 DROP PROCEDURE IF EXISTS sp_crear_token;
 DELIMITER //
-CREATE PROCEDURE sp_crear_token(IN p_token_sha256 LONGTEXT, IN p_rol LONGTEXT,
-                                IN p_asesor_id BIGINT, IN p_descripcion LONGTEXT)
+CREATE PROCEDURE sp_crear_token(
+    IN p_token_sha256 LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_rol LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_asesor_id BIGINT,
+    IN p_descripcion LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
     DECLARE v_activo TINYINT DEFAULT NULL;
     DECLARE EXIT HANDLER FOR 1062

@@ -7,14 +7,17 @@
 -- LONGTEXT so an oversized one reaches the check (45007) instead of failing as 1406.
 DROP PROCEDURE IF EXISTS sp_derivar_cliente;
 DELIMITER //
-CREATE PROCEDURE sp_derivar_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT, IN p_actor LONGTEXT)
+CREATE PROCEDURE sp_derivar_cliente(
+    IN p_cliente_id BIGINT,
+    IN p_asesor_id BIGINT,
+    IN p_actor LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
-    DECLARE v_estado VARCHAR(20) DEFAULT NULL;
+    DECLARE v_estado VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci DEFAULT NULL;
     DECLARE v_anterior BIGINT DEFAULT NULL;
     DECLARE v_activo TINYINT DEFAULT NULL;
-    DECLARE v_msg VARCHAR(255);
+    DECLARE v_msg VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
     IF p_cliente_id IS NULL OR p_asesor_id IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'cliente_id and asesor_id are required';
@@ -23,10 +26,7 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'actor must be gtr or dba';
     END IF;
 
-    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
-    -- handlers do not run for a kill): roll that back rather than commit it with ours.
-    ROLLBACK;
-    START TRANSACTION;
+    CALL _abrir_transaccion();
     SELECT seguimiento_status, asesor_asignado INTO v_estado, v_anterior
       FROM clientes WHERE id = p_cliente_id FOR UPDATE;
     IF v_estado IS NULL THEN
@@ -57,6 +57,6 @@ BEGIN
                            JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED),
                                        'previousAsesor', CAST(v_anterior AS SIGNED)),
                            v_ahora);
-    COMMIT;
+    CALL _cerrar_transaccion(TRUE);
 END//
 DELIMITER ;

@@ -3,20 +3,20 @@
 -- Result set: lock_expires_at. No event and no history row: nothing a dashboard shows changes.
 DROP PROCEDURE IF EXISTS sp_heartbeat_cliente;
 DELIMITER //
-CREATE PROCEDURE sp_heartbeat_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT, IN p_lock_token LONGTEXT)
+CREATE PROCEDURE sp_heartbeat_cliente(
+    IN p_cliente_id BIGINT,
+    IN p_asesor_id BIGINT,
+    IN p_lock_token LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
-    DECLARE v_estado VARCHAR(20);
+    DECLARE v_estado VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_timeout BIGINT;
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
-    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
-    -- handlers do not run for a kill): roll that back rather than commit it with ours.
-    ROLLBACK;
-    START TRANSACTION;
+    CALL _abrir_transaccion();
     CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, p_lock_token, 1, v_ahora, v_estado);
     UPDATE clientes SET last_activity = v_ahora, updated_at = v_ahora WHERE id = p_cliente_id;
-    COMMIT;
+    CALL _cerrar_transaccion(TRUE);
     SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
     SELECT v_ahora + INTERVAL v_timeout SECOND AS lock_expires_at;
 END//

@@ -14,15 +14,18 @@
 -- already loaded: nothing done); 2. the rejected rows: linea, motivo.
 DROP PROCEDURE IF EXISTS sp_importar_lote;
 DELIMITER //
-CREATE PROCEDURE sp_importar_lote(IN p_clave LONGTEXT, IN p_origen LONGTEXT, IN p_filas LONGTEXT,
-                                  IN p_omitir_duplicados TINYINT)
+CREATE PROCEDURE sp_importar_lote(
+    IN p_clave LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_origen LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_filas LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_omitir_duplicados TINYINT)
 BEGIN
     DECLARE v_id BIGINT;
     DECLARE v_cargados BIGINT;
     DECLARE v_rechazados BIGINT;
     DECLARE v_outbox_id BIGINT;
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
     -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
     -- handlers do not run for a kill): roll that back rather than commit it with ours, and
@@ -88,12 +91,12 @@ BEGIN
                          REGEXP_REPLACE(TRIM(telefono_raw), '[-. ()]', ''))
      WHERE motivo IS NULL;
 
-    START TRANSACTION;
+    CALL _abrir_transaccion();
     INSERT IGNORE INTO importaciones (clave, origen, cargados, rechazados, created_at)
     VALUES (p_clave, p_origen, 0, 0, v_ahora);
     IF ROW_COUNT() = 0 THEN
         -- Loaded before (or by a concurrent run that just committed): report it, do nothing.
-        COMMIT;
+        CALL _cerrar_transaccion(TRUE);
         SELECT id AS importacion_id, cargados, rechazados, CAST(1 AS SIGNED) AS ya_importado
           FROM importaciones WHERE clave = p_clave;
         SELECT linea, motivo FROM tmp_import WHERE 1 = 0;
@@ -134,7 +137,7 @@ BEGIN
                   FROM clientes WHERE importacion_id = v_id;
             UPDATE importaciones SET outbox_id = v_outbox_id WHERE id = v_id;
         END IF;
-        COMMIT;
+        CALL _cerrar_transaccion(TRUE);
         SELECT CAST(v_id AS SIGNED) AS importacion_id, CAST(v_cargados AS SIGNED) AS cargados,
                CAST(v_rechazados AS SIGNED) AS rechazados, CAST(0 AS SIGNED) AS ya_importado;
         SELECT linea, motivo FROM tmp_import WHERE motivo IS NOT NULL ORDER BY linea;

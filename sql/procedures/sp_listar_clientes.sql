@@ -8,8 +8,11 @@
 -- estado is LONGTEXT so an oversized value is refused as 45007, not failed as 1406.
 DROP PROCEDURE IF EXISTS sp_listar_clientes;
 DELIMITER //
-CREATE PROCEDURE sp_listar_clientes(IN p_estado LONGTEXT, IN p_asesor_id BIGINT,
-                                    IN p_limite BIGINT, IN p_desplazamiento BIGINT)
+CREATE PROCEDURE sp_listar_clientes(
+    IN p_estado LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+    IN p_asesor_id BIGINT,
+    IN p_limite BIGINT,
+    IN p_desplazamiento BIGINT)
 BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
 

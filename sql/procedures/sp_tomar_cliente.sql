@@ -7,17 +7,14 @@ DROP PROCEDURE IF EXISTS sp_tomar_cliente;
 DELIMITER //
 CREATE PROCEDURE sp_tomar_cliente(IN p_cliente_id BIGINT, IN p_asesor_id BIGINT)
 BEGIN
-    DECLARE v_estado VARCHAR(20);
-    DECLARE v_token CHAR(36);
+    DECLARE v_estado VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    DECLARE v_token CHAR(36) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_dueno BIGINT;
     DECLARE v_timeout BIGINT;
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
-    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
-    -- handlers do not run for a kill): roll that back rather than commit it with ours.
-    ROLLBACK;
-    START TRANSACTION;
+    CALL _abrir_transaccion();
     CALL _cliente_para_asesor(p_cliente_id, p_asesor_id, NULL, 0, v_ahora, v_estado);
     SELECT lock_token, lock_asesor_id INTO v_token, v_dueno FROM clientes WHERE id = p_cliente_id;
     -- The lock belongs to the assigned asesor, and reassignment drops it, so another owner
@@ -32,7 +29,7 @@ BEGIN
     UPDATE clientes
        SET lock_token = v_token, lock_asesor_id = p_asesor_id, last_activity = v_ahora, updated_at = v_ahora
      WHERE id = p_cliente_id;
-    COMMIT;
+    CALL _cerrar_transaccion(TRUE);
     SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
     SELECT v_token AS lock_token, v_ahora + INTERVAL v_timeout SECOND AS lock_expires_at;
 END//

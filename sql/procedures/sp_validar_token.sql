@@ -3,7 +3,7 @@
 -- is no longer active.
 DROP PROCEDURE IF EXISTS sp_validar_token;
 DELIMITER //
-CREATE PROCEDURE sp_validar_token(IN p_token_sha256 LONGTEXT)
+CREATE PROCEDURE sp_validar_token(IN p_token_sha256 LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
     SELECT t.id AS token_id, t.rol, t.asesor_id
       FROM api_tokens t
