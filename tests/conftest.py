@@ -8,7 +8,7 @@ import pytest
 
 from gateway.dburl import DatabaseUrl
 from gateway.migrate import migrate
-from tests.dbserver import NoServerError, drop_database, test_server, throwaway_name
+from tests.dbserver import NoServerError, create_database, drop_database, test_server, throwaway_name
 from tests.support import Db
 
 
@@ -24,13 +24,14 @@ def server() -> Iterator[DatabaseUrl]:
 
 @pytest.fixture(scope="session")
 def migrated_url(server: DatabaseUrl) -> Iterator[DatabaseUrl]:
-    """A throwaway database with every migration and object installed.
+    """A throwaway database, made by a plain ``CREATE DATABASE`` with the server's defaults
+    as a DBA would make it, with every migration and object installed.
 
     Its events are disabled: tests call sp_barrido_seguimiento() themselves, so a sweep
     fired by the scheduler cannot race a test's own assertions. The scheduler test turns
     the sweep event back on for itself.
     """
-    url = server.with_database(throwaway_name())
+    url = create_database(server.with_database(throwaway_name()))
     migrate(url)
     db = Db(url)
     db.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")

@@ -97,6 +97,21 @@ def throwaway_name(prefix: str = "seg_test") -> str:
     return f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
 
 
+def create_database(url: DatabaseUrl, options: str = "") -> DatabaseUrl:
+    """Create ``url``'s database the way a DBA does, ``CREATE DATABASE name``: with the
+    server's default character set and collation unless ``options`` (say ``CHARACTER SET
+    latin1``) gives others. The schema must work whatever those defaults are, so the tests
+    never let ``migrate`` create their databases with the collation it would choose."""
+    args = url.connect_args()
+    args.pop("database")
+    conn = mysql.connector.connect(**args, use_pure=True, autocommit=True)
+    try:
+        conn.cursor().execute(f"CREATE DATABASE `{url.database}` {options}")
+    finally:
+        conn.close()
+    return url
+
+
 def drop_database(url: DatabaseUrl) -> None:
     args = url.connect_args()
     args.pop("database")

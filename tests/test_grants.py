@@ -12,7 +12,7 @@ import pytest
 from gateway import grants
 from gateway.dburl import DatabaseUrl
 from gateway.migrate import migrate
-from tests.dbserver import drop_database, throwaway_name
+from tests.dbserver import create_database, drop_database, throwaway_name
 from tests.support import Db, call, connect
 
 DENIED_TABLE = 1142  # ER_TABLEACCESS_DENIED_ERROR
@@ -33,7 +33,7 @@ class Granted:
 @pytest.fixture(scope="module")
 def granted(server: DatabaseUrl) -> Iterator[Granted]:
     """A fresh database with the three accounts (names unique to this run)."""
-    url = server.with_database(throwaway_name("seg_grants"))
+    url = create_database(server.with_database(throwaway_name("seg_grants")))
     g = Granted(url, "sg" + secrets.token_hex(3))
     migrate(url)
     grants.apply(url, g.accounts, g.passwords)
