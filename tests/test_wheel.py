@@ -1,0 +1,182 @@
+"""The package carries its SQL: built as a packager builds it (the sdist, then the wheel from
+the sdist), installed without the checkout into a clean virtualenv, and run from another
+folder, ``seguimiento`` migrates, grants the three accounts and serves as the app account.
+
+The new virtualenv gets the wheel alone (``--no-deps``); its dependencies come from this test
+run's own environment through a ``.pth`` line, so the test needs no download beyond the build
+backend, and what it proves is only about the wheel's contents. It asserts that ``gateway``
+is imported from the new virtualenv, never from the checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import site
+import subprocess
+import sys
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from gateway import grants
+from gateway.dburl import DatabaseUrl
+from gateway.sqlfiles import CHECKOUT_SQL_DIR, load_objects
+from tests.dbserver import drop_database, throwaway_name
+from tests.gateway.harness import Api, GatewayProcess, run, url_text
+from tests.support import Db, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD_TIMEOUT_S = 300
+
+
+@dataclass(frozen=True)
+class Installed:
+    """A virtualenv with the built wheel installed, and the environment to run it in."""
+
+    venv: Path
+    env: dict[str, str]
+
+    @property
+    def seguimiento(self) -> str:
+        return str(self.venv / "bin" / "seguimiento")
+
+    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.seguimiento, *args], cwd=cwd, env=self.env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+
+def sql_files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*.sql")}
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sdist and the wheel, built by `python -m build` (the wheel from the sdist)."""
+    out = tmp_path_factory.mktemp("dist")
+    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+                           capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    venv = tmp_path_factory.mktemp("venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
+    python = venv / "bin" / "python"
+    (wheel,) = dist.glob("*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+                    "--no-index", str(wheel)], check=True, capture_output=True, timeout=120)
+    # The dependencies from this run's environment, appended after the new venv's own
+    # site-packages (a .pth line is a plain path: the editable install's finder hook in
+    # there is not run, so the checkout's gateway cannot come in that way).
+    (new_site,) = (venv / "lib").glob("python3*/site-packages")
+    (new_site / "test-run-dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEGUIMIENTO_") and k != "VIRTUAL_ENV"}
+    # Set rather than removed, so GatewayProcess (which starts from os.environ) keeps it off too.
+    env["PYTHONPATH"] = ""
+    return Installed(venv, env)
+
+
+@pytest.fixture
+def elsewhere(tmp_path: Path) -> Path:
+    """A working folder that is not the checkout, and has no sql/ in it."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    return folder
+
+
+def test_the_sdist_and_the_wheel_carry_every_sql_file(dist: Path) -> None:
+    expected = sql_files(CHECKOUT_SQL_DIR)
+    assert {"grants.sql", "migrations/0001_esquema_inicial.sql"} <= expected
+    (sdist,) = dist.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        in_sdist = {name.split("/", 1)[1] for name in archive.getnames() if name.endswith(".sql")}
+    assert in_sdist == {f"sql/{name}" for name in expected}
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        in_wheel = {name for name in archive.namelist() if name.endswith(".sql")}
+    assert in_wheel == {f"gateway/sql/{name}" for name in expected}
+
+
+def test_the_installed_package_reads_its_own_sql_not_the_checkouts(installed: Installed, elsewhere: Path) -> None:
+    probe = subprocess.run(
+        [str(installed.venv / "bin" / "python"), "-c",
+         "import gateway, gateway.sqlfiles as s; print(gateway.__file__); print(s.SQL_DIR)"],
+        cwd=elsewhere, env=installed.env, capture_output=True, text=True, timeout=60, check=True)
+    package_file, sql_dir = (Path(line) for line in probe.stdout.split())
+    assert package_file.is_relative_to(installed.venv), package_file
+    assert sql_dir == package_file.parent / "sql"
+
+
+@pytest.fixture
+def database(server: DatabaseUrl) -> Iterator[DatabaseUrl]:
+    url = server.with_database(throwaway_name("seg_wheel"))
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def prefix(server: DatabaseUrl) -> Iterator[str]:
+    """A random account prefix; its accounts are dropped afterwards."""
+    name = "sw" + secrets.token_hex(3)
+    try:
+        yield name
+    finally:
+        admin = connect(server.with_database("mysql"))
+        try:
+            for account in grants.accounts_for(name).values():
+                admin.cursor().execute(f"DROP USER IF EXISTS {account.sql()}")
+        finally:
+            admin.close()
+
+
+def test_from_another_folder_the_wheel_migrates_grants_and_serves_as_the_app_account(
+        installed: Installed, elsewhere: Path, database: DatabaseUrl, prefix: str) -> None:
+    admin = url_text(database)
+    migrated = installed.run("migrate", "--database-url", admin, cwd=elsewhere)
+    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    db = Db(database)
+    try:
+        migrations = {r["migration_id"] for r in db.query("SELECT migration_id FROM _yoyo_migration")}
+        installed_objects = {r["nombre"] for r in db.query("SELECT nombre FROM objetos_instalados")}
+    finally:
+        db.close()
+    assert migrations == {p.stem for p in (CHECKOUT_SQL_DIR / "migrations").glob("*.sql")}
+    assert installed_objects == {o.name for o in load_objects(CHECKOUT_SQL_DIR)}
+
+    passwords = {"app": secrets.token_urlsafe(12), "reporting": secrets.token_urlsafe(12)}
+    granted = installed.run("grants", "--database-url", admin, "--prefix", prefix,
+                            "--app-password", passwords["app"], "--reporting-password", passwords["reporting"],
+                            cwd=elsewhere)
+    assert granted.returncode == 0, granted.stdout + granted.stderr
+
+    created = installed.run("token", "create", "--role", "gtr", "--database-url", admin, cwd=elsewhere)
+    assert created.returncode == 0, created.stdout + created.stderr
+    token = created.stdout.split()[-1]
+
+    app = database.model_copy(update={"user": grants.accounts_for(prefix)["app"].user, "password": passwords["app"]})
+    with GatewayProcess(app, command=[installed.seguimiento], cwd=str(elsewhere), env=installed.env) as gateway:
+        serve_as_app_account(gateway.base, token)
+
+
+@run(timeout=60)
+async def serve_as_app_account(base: str, token: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        status, health = await Api(session, base, None).status("GET", "/health")
+        assert status == 200 and health["database"] == "up", health
+        status, _ = await Api(session, base, None).status("GET", "/api/clientes")
+        assert status == 401
+        gtr = Api(session, base, token)
+        nombre = "Año Ñandú 王小明 🎧"
+        created = await gtr.call("POST", "/api/clientes", {"nombre": nombre, "telefono": "999111222"}, expect=201)
+        cliente = await gtr.call("GET", f"/api/clientes/{created['clienteId']}", expect=200)
+        assert cliente["nombre"] == nombre
