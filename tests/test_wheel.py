@@ -2,6 +2,10 @@
 the sdist), installed without the checkout into a clean virtualenv, and run from another
 folder, ``seguimiento`` migrates, grants the three accounts and serves as the app account.
 
+The build starts from exactly the files the Dockerfile's build stage copies, so the image's
+build is replayed too: a file the build needs (setup.py, say) missing from its COPY lines
+fails here, where a Docker engine is not needed to see it.
+
 The new virtualenv gets the wheel alone (``--no-deps``); its dependencies come from this test
 run's own environment through a ``.pth`` line, so the test needs no download beyond the build
 backend, and what it proves is only about the wheel's contents. It asserts that ``gateway``
@@ -11,7 +15,9 @@ is imported from the new virtualenv, never from the checkout.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import shutil
 import site
 import subprocess
 import sys
@@ -55,11 +61,31 @@ def sql_files(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*.sql")}
 
 
+def docker_build_context(dest: Path) -> Path:
+    """The files the Dockerfile's build stage copies from the checkout, laid out as it does."""
+    stages = re.split(r"^FROM ", (ROOT / "Dockerfile").read_text(), flags=re.MULTILINE)
+    (stage,) = [s for s in stages if s.split("\n", 1)[0].rstrip().endswith(" AS build")]
+    copies = [line.split()[1:] for line in stage.splitlines() if line.startswith("COPY ")]
+    assert copies, "the Dockerfile's build stage copies nothing"
+    ignore = shutil.ignore_patterns("__pycache__", "*.py[cod]")
+    for *sources, target in copies:
+        for source in sources:
+            # The replay only knows "same place as in the checkout" (WORKDIR is the root).
+            assert target in ("./", f"./{source}"), f"COPY {source} {target}"
+            if (ROOT / source).is_dir():
+                shutil.copytree(ROOT / source, dest / source, ignore=ignore)
+            else:
+                shutil.copy2(ROOT / source, dest / source)
+    return dest
+
+
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sdist and the wheel, built by `python -m build` (the wheel from the sdist)."""
+    """The sdist and the wheel, built by `python -m build` (the wheel from the sdist) from
+    the Dockerfile's build context."""
+    context = docker_build_context(tmp_path_factory.mktemp("context"))
     out = tmp_path_factory.mktemp("dist")
-    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+    built = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(context)],
                            capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     return out
