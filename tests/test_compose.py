@@ -7,6 +7,7 @@ import argparse
 import importlib
 import re
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,29 @@ def parses(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv[1:])
 
 
-def with_defaults(value: str) -> str:
-    """``value`` as compose interpolates it when no variable is set and every default applies."""
-    return VARIABLE.sub(lambda m: m["arg"] if m["op"] in (":-", "-") else "", value)
+class RefusedToStart(ValueError):
+    """Compose stops here: a required variable is unset (its message is compose's)."""
+
+
+def interpolate(value: str, variables: Mapping[str, str]) -> str:
+    """``value`` as compose gives it to the container, with ``variables`` set and no others
+    (the compose spec's rules for the forms above; ``$$`` becomes ``$``)."""
+
+    def one(match: re.Match[str]) -> str:
+        got, op, arg = variables.get(match["name"]), match["op"], match["arg"]
+        if op in (":?", "?") and (got is None or (op == ":?" and not got)):
+            raise RefusedToStart(f"{match['name']}: {arg}")
+        if op == ":-" and not got or op == "-" and got is None:
+            return str(arg)
+        return got or ""
+
+    return VARIABLE.sub(one, value).replace("$$", "$")
+
+
+def service_environment(service: str, variables: Mapping[str, str]) -> dict[str, str]:
+    """The environment compose gives ``service``'s container."""
+    return {name: interpolate(str(value), variables)
+            for name, value in COMPOSE["services"][service].get("environment", {}).items()}
 
 
 def test_mysql_is_the_tested_line_with_the_event_scheduler_a_healthcheck_and_a_named_volume() -> None:
@@ -121,6 +142,14 @@ def test_no_password_has_a_default_compose_refuses_to_start_without_each() -> No
     for match in passwords:
         assert match["op"] == ":?" and match["name"] in match["arg"], match[0]
     assert "change-me" not in COMPOSE_TEXT
+    given = {"MYSQL_ROOT_PASSWORD": "r00t", "SEGUIMIENTO_APP_PASSWORD": "app", "SEGUIMIENTO_REPORTING_PASSWORD": "rep"}
+    assert service_environment("gateway", given)["SEGUIMIENTO_DATABASE_URL"].startswith("mysql://seguimiento_app:app@")
+    for missing in given:
+        users = [name for name, spec in COMPOSE["services"].items() if missing in str(spec.get("environment"))]
+        assert users, missing
+        for service in users:
+            with pytest.raises(RefusedToStart, match=missing):
+                service_environment(service, {**given, missing: ""})
 
 
 def test_the_gateway_is_published_on_loopback_only_by_default() -> None:
@@ -128,6 +157,6 @@ def test_the_gateway_is_published_on_loopback_only_by_default() -> None:
     ports = COMPOSE["services"]["gateway"]["ports"]
     assert ports
     for mapping in ports:
-        host, _published, _target = with_defaults(mapping).split(":")
+        host, _published, _target = interpolate(mapping, {}).split(":")
         assert host == "127.0.0.1", mapping
     assert [service for service, spec in COMPOSE["services"].items() if "ports" in spec] == ["gateway"]

@@ -1,6 +1,8 @@
 """The package carries its SQL: built as a packager builds it (the sdist, then the wheel from
 the sdist), installed without the checkout into a clean virtualenv, and run from another
 folder, ``seguimiento`` migrates, grants the three accounts and serves as the app account.
+It does so by replaying docker-compose.yml: its commands, with the environment compose gives
+each service, on the wheel installed as the image installs it (no Docker engine runs here).
 
 The build starts from exactly the files the Dockerfile's build stage copies, so the image's
 build is replayed too: a file the build needs (setup.py, say) missing from its COPY lines
@@ -23,7 +25,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +36,9 @@ from gateway import grants
 from gateway.dburl import DatabaseUrl
 from gateway.sqlfiles import CHECKOUT_SQL_DIR, load_objects
 from tests.dbserver import drop_database, throwaway_name
-from tests.gateway.harness import Api, GatewayProcess, run, url_text
+from tests.gateway.harness import Api, GatewayProcess, listen, run, url_text
 from tests.support import Db, connect
+from tests.test_compose import COMPOSE, interpolate, service_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_TIMEOUT_S = 300
@@ -165,10 +168,49 @@ def prefix(server: DatabaseUrl) -> Iterator[str]:
             admin.close()
 
 
-def test_from_another_folder_the_wheel_migrates_grants_and_serves_as_the_app_account(
+@dataclass(frozen=True)
+class ComposeNetwork:
+    """Where the replay finds what compose's network names: the service ``mysql`` is the test
+    server, its database ``seguimiento`` a throwaway one, its ``root`` the server's admin, and
+    the accounts' prefix ``seguimiento`` a random one (the server is shared with other runs)."""
+
+    admin: DatabaseUrl
+    prefix: str
+
+    def url(self, compose_url: str) -> str:
+        url = DatabaseUrl.parse(compose_url)
+        assert (url.host, url.port, url.database) == ("mysql", 3306, "seguimiento"), url
+        if url.user == "root":
+            return url_text(self.admin)
+        assert url.user.startswith("seguimiento_"), url
+        return url_text(self.admin.model_copy(
+            update={"user": self.prefix + url.user.removeprefix("seguimiento"), "password": url.password}))
+
+    def environment(self, service: str, variables: dict[str, str]) -> dict[str, str]:
+        env = service_environment(service, variables)
+        env["SEGUIMIENTO_DATABASE_URL"] = self.url(env["SEGUIMIENTO_DATABASE_URL"])
+        return env
+
+
+def test_compose_replayed_with_the_wheel_from_another_folder_serves_the_seed_flow_as_the_app_account(
         installed: Installed, elsewhere: Path, database: DatabaseUrl, prefix: str) -> None:
-    admin = url_text(database)
-    migrated = installed.run("migrate", "--database-url", admin, cwd=elsewhere)
+    """docker-compose.yml's steps, run with the environment it gives each service, on the
+    wheel installed as the image installs it: migrate + grants, a GTR token as the README
+    says (``docker compose run --rm migrate seguimiento token create --role gtr``), then the
+    gateway as the app account, and a customer through the seed's flow."""
+    network = ComposeNetwork(database, prefix)
+    variables = {"MYSQL_ROOT_PASSWORD": "unused-the-test-server-has-its-own",
+                 "SEGUIMIENTO_APP_PASSWORD": secrets.token_urlsafe(12),
+                 "SEGUIMIENTO_REPORTING_PASSWORD": secrets.token_urlsafe(12)}
+    # The image puts `seguimiento` on PATH; so does this replay, with the wheel's.
+    path = {"PATH": f"{installed.venv / 'bin'}{os.pathsep}{installed.env.get('PATH', os.defpath)}"}
+
+    migrate_env = {**installed.env, **network.environment("migrate", variables), **path}
+    command = [interpolate(word, variables) for word in COMPOSE["services"]["migrate"]["command"]]
+    assert command[:2] == ["sh", "-c"] and "seguimiento grants " in command[2], command
+    command[2] = command[2].replace("seguimiento grants ", f"seguimiento grants --prefix {prefix} ")
+    migrated = subprocess.run(command, cwd=elsewhere, env=migrate_env, capture_output=True, text=True,
+                              timeout=180, check=False)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
     db = Db(database)
     try:
@@ -179,30 +221,49 @@ def test_from_another_folder_the_wheel_migrates_grants_and_serves_as_the_app_acc
     assert migrations == {p.stem for p in (CHECKOUT_SQL_DIR / "migrations").glob("*.sql")}
     assert installed_objects == {o.name for o in load_objects(CHECKOUT_SQL_DIR)}
 
-    passwords = {"app": secrets.token_urlsafe(12), "reporting": secrets.token_urlsafe(12)}
-    granted = installed.run("grants", "--database-url", admin, "--prefix", prefix,
-                            "--app-password", passwords["app"], "--reporting-password", passwords["reporting"],
-                            cwd=elsewhere)
-    assert granted.returncode == 0, granted.stdout + granted.stderr
+    def token_create(*args: str) -> str:
+        created = subprocess.run(["seguimiento", "token", "create", *args], cwd=elsewhere, env=migrate_env,
+                                 capture_output=True, text=True, timeout=60, check=False)
+        assert created.returncode == 0, created.stdout + created.stderr
+        return created.stdout.split()[-1]
 
-    created = installed.run("token", "create", "--role", "gtr", "--database-url", admin, cwd=elsewhere)
-    assert created.returncode == 0, created.stdout + created.stderr
-    token = created.stdout.split()[-1]
+    gateway_env = {**installed.env, **network.environment("gateway", variables), **path}
+    app_url = DatabaseUrl.parse(gateway_env["SEGUIMIENTO_DATABASE_URL"])
+    assert app_url.user == grants.accounts_for(prefix)["app"].user
+    assert COMPOSE["services"]["gateway"]["command"] == ["seguimiento", "serve"]
+    # GatewayProcess adds `serve`, the same database URL, and a free loopback port.
+    with GatewayProcess(app_url, command=[installed.seguimiento], cwd=str(elsewhere), env=gateway_env) as gateway:
+        seed_flow(gateway.base, token_create("--role", "gtr"), token_create)
 
-    app = database.model_copy(update={"user": grants.accounts_for(prefix)["app"].user, "password": passwords["app"]})
-    with GatewayProcess(app, command=[installed.seguimiento], cwd=str(elsewhere), env=installed.env) as gateway:
-        serve_as_app_account(gateway.base, token)
 
-
-@run(timeout=60)
-async def serve_as_app_account(base: str, token: str) -> None:
+@run(timeout=90)
+async def seed_flow(base: str, gtr_token: str, token_create: Callable[..., str]) -> None:
     async with aiohttp.ClientSession() as session:
         status, health = await Api(session, base, None).status("GET", "/health")
         assert status == 200 and health["database"] == "up", health
         status, _ = await Api(session, base, None).status("GET", "/api/clientes")
         assert status == 401
-        gtr = Api(session, base, token)
+        gtr = Api(session, base, gtr_token)
+        asesor = (await gtr.call("POST", "/api/asesores", {"nombre": "Ana"}, expect=201))["asesorId"]
+        ana = Api(session, base, token_create("--role", "asesor", "--asesor", str(asesor)))
+        board = await gtr.call("GET", "/api/clientes", expect=200)
+        gtr_ws = await listen(session, base, gtr_token, since=board["snapshotOutboxId"])
+
+        # Names outside Latin-1 go through the wheel's schema intact.
         nombre = "Año Ñandú 王小明 🎧"
-        created = await gtr.call("POST", "/api/clientes", {"nombre": nombre, "telefono": "999111222"}, expect=201)
-        cliente = await gtr.call("GET", f"/api/clientes/{created['clienteId']}", expect=200)
-        assert cliente["nombre"] == nombre
+        cliente = (await gtr.call("POST", "/api/clientes", {"nombre": nombre, "telefono": "999111222"},
+                                  expect=201))["clienteId"]
+        await gtr.call("POST", f"/api/clientes/{cliente}/estatus",
+                       {"tipo": "gtr", "estatus": "derivado", "asesorId": asesor}, expect=200)
+        lock = (await ana.call("POST", f"/api/clientes/{cliente}/lock", {}, expect=200))["lockToken"]
+        await ana.call("POST", f"/api/clientes/{cliente}/open-wizard", {"asesorId": asesor, "lockToken": lock},
+                       expect=200)
+        await ana.call("PATCH", f"/api/clientes/{cliente}/estatus", {"estatus": "terminado", "lockToken": lock},
+                       expect=200)
+        await gtr_ws.until_type("CLIENT_COMPLETED")
+        assert [m["type"] for m in gtr_ws.messages] == [
+            "CLIENT_CREATED", "CLIENT_REASSIGNED", "CLIENT_IN_GESTION", "CLIENT_COMPLETED"]
+        assert gtr_ws.messages[0]["data"]["nombre"] == nombre
+        one = await gtr.call("GET", f"/api/clientes/{cliente}", expect=200)
+        assert (one["nombre"], one["seguimiento_status"], one["wizard_completado"]) == (nombre, "terminado", True)
+        await gtr_ws.close()
