@@ -55,10 +55,6 @@ class Installed:
     def seguimiento(self) -> str:
         return str(self.venv / "bin" / "seguimiento")
 
-    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([self.seguimiento, *args], cwd=cwd, env=self.env, capture_output=True,
-                              text=True, timeout=120, check=False)
-
 
 def sql_files(root: Path) -> set[str]:
     return {str(p.relative_to(root)) for p in root.rglob("*.sql")}
@@ -100,8 +96,10 @@ def installed(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Installed
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
     python = venv / "bin" / "python"
     (wheel,) = dist.glob("*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True, capture_output=True, timeout=120)
+    # This run's pip installs into the new venv (pip >= 22.3), which therefore needs none of its own.
+    pip = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+                          "--no-index", str(wheel)], capture_output=True, text=True, timeout=120, check=False)
+    assert pip.returncode == 0, pip.stdout + pip.stderr
     # The dependencies from this run's environment, appended after the new venv's own
     # site-packages (a .pth line is a plain path: the editable install's finder hook in
     # there is not run, so the checkout's gateway cannot come in that way).
@@ -140,8 +138,8 @@ def test_the_installed_package_reads_its_own_sql_not_the_checkouts(installed: In
          "import gateway, gateway.sqlfiles as s; print(gateway.__file__); print(s.SQL_DIR)"],
         cwd=elsewhere, env=installed.env, capture_output=True, text=True, timeout=60, check=True)
     package_file, sql_dir = (Path(line) for line in probe.stdout.split())
-    assert package_file.is_relative_to(installed.venv), package_file
-    assert sql_dir == package_file.parent / "sql"
+    assert package_file.resolve().is_relative_to(installed.venv.resolve()), package_file
+    assert sql_dir.resolve() == package_file.resolve().parent / "sql"
 
 
 @pytest.fixture
