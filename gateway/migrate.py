@@ -28,7 +28,7 @@ from yoyo import get_backend, read_migrations
 
 from gateway import grants
 from gateway.dburl import DatabaseUrl
-from gateway.sqlfiles import SQL_DIR, SqlObject, load_objects
+from gateway.sqlfiles import SQL_DIR, SqlFilesMissingError, SqlObject, load_objects
 
 LOCK_TIMEOUT_S = 300
 
@@ -51,7 +51,7 @@ def main(args: argparse.Namespace) -> int:
     url = DatabaseUrl.from_args_or_env(args.database_url)
     try:
         report = migrate(url, log=print)
-    except (MigrationError, mysql.connector.Error) as exc:
+    except (MigrationError, SqlFilesMissingError, mysql.connector.Error) as exc:
         raise CommandError(str(exc)) from exc
     print(
         f"{url}: {len(report.applied)} migration(s) applied, {len(report.installed)} object(s) "

@@ -4,7 +4,8 @@ Where the server comes from, first match wins:
 1. ``SEGUIMIENTO_TEST_DSN`` (``mysql://user:password@host:port/any``): that server.
 2. The local server on 127.0.0.1:3306, user root, empty password (every machine of this
    project's kind runs MariaDB there).
-3. Docker, when an engine answers: a testcontainers ``mysql:8.4`` with the event scheduler on.
+3. Docker, when an engine answers: a testcontainers MySQL of the tested line
+   (:data:`MYSQL_IMAGE`) with the event scheduler on.
 Otherwise the run fails and says how to get one. Database tests never skip.
 """
 
@@ -22,13 +23,19 @@ from gateway.dburl import DatabaseUrl
 DSN_ENV = "SEGUIMIENTO_TEST_DSN"
 LOCAL = DatabaseUrl(user="root", password="", host="127.0.0.1", port=3306, database="test")
 
+# The MySQL line the suite tests, declared once: the engine matrix runs it, the Docker
+# fallback below starts it, and docker-compose.yml pins its image to it (tests/test_compose.py
+# compares them).
+MYSQL_LINE = "9.7"
+MYSQL_IMAGE = f"mysql:{MYSQL_LINE}"
+
 NO_SERVER_HELP = f"""no MySQL/MariaDB server for the tests.
 Give one of:
   - {DSN_ENV}=mysql://root:password@host:3306/test (any server you may create databases on);
   - a local server on 127.0.0.1:3306 with user root and an empty password, e.g.
       apt-get install mariadb-server
       start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
-  - a running Docker engine (the tests then start mysql:8.4 with testcontainers)."""
+  - a running Docker engine (the tests then start {MYSQL_IMAGE} with testcontainers)."""
 
 
 class NoServerError(RuntimeError):
@@ -78,7 +85,7 @@ def test_server() -> Iterator[DatabaseUrl]:
         except ImportError:  # testcontainers before 4.9 kept it here
             from testcontainers.mysql import MySqlContainer  # type: ignore[no-redef]
 
-        container = MySqlContainer("mysql:8.4", username="root", password="test", dbname="test")
+        container = MySqlContainer(MYSQL_IMAGE, username="root", password="test", dbname="test")
         container.with_command("--event-scheduler=ON")
         with container:
             yield DatabaseUrl(

@@ -7,6 +7,7 @@ import argparse
 import importlib
 import re
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,15 @@ import yaml
 
 from gateway.cli import build_parser
 from gateway.settings import Settings
+from tests.dbserver import MYSQL_LINE
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
+COMPOSE = yaml.safe_load(COMPOSE_TEXT)
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+# ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message} (compose's
+# interpolation; $$ is a literal dollar for the container's shell, not interpolated).
+VARIABLE = re.compile(r"(?<!\$)\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
 
 
 def seguimiento_commands(command: Any) -> list[list[str]]:
@@ -36,9 +43,35 @@ def parses(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv[1:])
 
 
-def test_mysql_is_84_with_the_event_scheduler_a_healthcheck_and_a_named_volume() -> None:
+class RefusedToStart(ValueError):
+    """Compose stops here: a required variable is unset (its message is compose's)."""
+
+
+def interpolate(value: str, variables: Mapping[str, str]) -> str:
+    """``value`` as compose gives it to the container, with ``variables`` set and no others
+    (the compose spec's rules for the forms above; ``$$`` becomes ``$``)."""
+
+    def one(match: re.Match[str]) -> str:
+        got, op, arg = variables.get(match["name"]), match["op"], match["arg"]
+        if op in (":?", "?") and (got is None or (op == ":?" and not got)):
+            raise RefusedToStart(f"{match['name']}: {arg}")
+        if op == ":-" and not got or op == "-" and got is None:
+            return str(arg)
+        return got or ""
+
+    return VARIABLE.sub(one, value).replace("$$", "$")
+
+
+def service_environment(service: str, variables: Mapping[str, str]) -> dict[str, str]:
+    """The environment compose gives ``service``'s container."""
+    return {name: interpolate(str(value), variables)
+            for name, value in COMPOSE["services"][service].get("environment", {}).items()}
+
+
+def test_mysql_is_the_tested_line_with_the_event_scheduler_a_healthcheck_and_a_named_volume() -> None:
     mysql = COMPOSE["services"]["mysql"]
-    assert mysql["image"] == "mysql:8.4"
+    assert mysql["image"] == f"mysql:{MYSQL_LINE}"
+    assert "ports" not in mysql, "the database is reachable by the other services only"
     assert "--event-scheduler=ON" in mysql["command"]
     assert "mysqladmin ping" in " ".join(mysql["healthcheck"]["test"])
     volume = mysql["volumes"][0].split(":")[0]
@@ -80,13 +113,50 @@ def test_variables_of_the_migrate_step_are_used_by_its_command() -> None:
 
 
 def test_the_dockerfile_copies_paths_that_exist_and_runs_a_real_command() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    for line in dockerfile.splitlines():
+    for line in DOCKERFILE.splitlines():
         if line.startswith("COPY "):
-            for source in line.split()[1:-1]:
+            for source in [word for word in line.split()[1:-1] if not word.startswith("--")]:
                 assert (ROOT / source).exists(), source
-    cmd = re.search(r"^CMD (.+)$", dockerfile, re.MULTILINE)
+    cmd = re.search(r"^CMD (.+)$", DOCKERFILE, re.MULTILINE)
     assert cmd is not None
     parses(yaml.safe_load(cmd.group(1)))
-    for name in re.findall(r"\b(SEGUIMIENTO_[A-Z_]+)=", dockerfile):
+    for name in re.findall(r"\b(SEGUIMIENTO_[A-Z_]+)=", DOCKERFILE):
         assert name.removeprefix("SEGUIMIENTO_").lower() in Settings.model_fields, name
+
+
+def test_the_image_installs_the_package_rather_than_running_the_source_tree() -> None:
+    """The image gets what a wheel carries (the SQL included), as tests/test_wheel.py runs it."""
+    stages = re.split(r"^FROM ", DOCKERFILE, flags=re.MULTILINE)[1:]
+    final = stages[-1]
+    assert "COPY gateway" not in final and "COPY sql" not in final and "COPY . " not in final
+    assert re.search(r"pip install [^\n]*--no-index --find-links /wheels seguimiento", final)
+    assert not re.search(r"pip install[^\n]*(-e|--editable)\b", DOCKERFILE)
+    assert re.search(r"pip wheel [^\n]*--wheel-dir /wheels \.$", stages[0], re.MULTILINE)
+
+
+def test_no_password_has_a_default_compose_refuses_to_start_without_each() -> None:
+    references = list(VARIABLE.finditer(COMPOSE_TEXT))
+    passwords = [m for m in references if "PASSWORD" in m["name"]]
+    assert {m["name"] for m in passwords} == {
+        "MYSQL_ROOT_PASSWORD", "SEGUIMIENTO_APP_PASSWORD", "SEGUIMIENTO_REPORTING_PASSWORD"}
+    for match in passwords:
+        assert match["op"] == ":?" and match["name"] in match["arg"], match[0]
+    assert "change-me" not in COMPOSE_TEXT
+    given = {"MYSQL_ROOT_PASSWORD": "r00t", "SEGUIMIENTO_APP_PASSWORD": "app", "SEGUIMIENTO_REPORTING_PASSWORD": "rep"}
+    assert service_environment("gateway", given)["SEGUIMIENTO_DATABASE_URL"].startswith("mysql://seguimiento_app:app@")
+    for missing in given:
+        users = [name for name, spec in COMPOSE["services"].items() if missing in str(spec.get("environment"))]
+        assert users, missing
+        for service in users:
+            with pytest.raises(RefusedToStart, match=missing):
+                service_environment(service, {**given, missing: ""})
+
+
+def test_the_gateway_is_published_on_loopback_only_by_default() -> None:
+    """Plain HTTP, and /metrics without a token: not on the network unless someone says so."""
+    ports = COMPOSE["services"]["gateway"]["ports"]
+    assert ports
+    for mapping in ports:
+        host, _published, _target = interpolate(mapping, {}).split(":")
+        assert host == "127.0.0.1", mapping
+    assert [service for service, spec in COMPOSE["services"].items() if "ports" in spec] == ["gateway"]

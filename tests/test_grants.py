@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import mysql.connector
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from gateway import grants
 from gateway.dburl import DatabaseUrl
 from gateway.migrate import migrate
+from gateway.sqlfiles import SQL_DIR
 from tests.dbserver import create_database, drop_database, throwaway_name
 from tests.support import Db, call, connect
 
@@ -49,7 +49,7 @@ def granted(server: DatabaseUrl) -> Iterator[Granted]:
 
 
 def test_the_committed_script_is_what_the_command_prints() -> None:
-    script = Path(__file__).parent.parent / "sql" / "grants.sql"
+    script = SQL_DIR / "grants.sql"
     assert script.read_text() == grants.render_script("seguimiento", grants.accounts_for("seguimiento"))
 
 

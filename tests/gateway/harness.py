@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, ParamSpec
 
@@ -119,12 +119,19 @@ async def running_gateway(url: DatabaseUrl, **overrides: Any) -> AsyncIterator[G
 
 
 class GatewayProcess:
-    """``seguimiento serve`` as a real subprocess on a free loopback port."""
+    """``seguimiento serve`` as a real subprocess on a free loopback port.
 
-    def __init__(self, url: DatabaseUrl, port: int | None = None, env: dict[str, str] | None = None) -> None:
+    ``command`` is how to run ``seguimiento`` (default: this interpreter's ``-m gateway``; the
+    wheel test gives another virtualenv's script) and ``cwd`` the folder it runs in.
+    """
+
+    def __init__(self, url: DatabaseUrl, port: int | None = None, env: dict[str, str] | None = None,
+                 command: Sequence[str] = (sys.executable, "-m", "gateway"), cwd: str | None = None) -> None:
         self.url = url
         self.port = port or free_port()
         self.env = {**os.environ, "SEGUIMIENTO_POLL_INTERVAL": "0.1", **(env or {})}
+        self.command = list(command)
+        self.cwd = cwd
         self.process: subprocess.Popen[str] | None = None
         self.output: list[str] = []
         self._drainer: threading.Thread | None = None
@@ -136,10 +143,10 @@ class GatewayProcess:
     def start(self, timeout: float = 20.0) -> GatewayProcess:
         self.output = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--database-url", url_text(self.url),
+            [*self.command, "serve", "--database-url", url_text(self.url),
              "--host", "127.0.0.1", "--port", str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-            env=self.env,
+            env=self.env, cwd=self.cwd,
         )
         assert self.process.stdout is not None
         deadline = time.monotonic() + timeout
