@@ -54,6 +54,7 @@ or point seguimiento at a server you have:
 
 ADMIN_USER = "root"
 ADMIN_HOSTS = ("localhost", "127.0.0.1")
+ACCESS_DENIED = 1045
 # The account names of `seguimiento grants` on the private server: seguimiento_app, ...
 ACCOUNT_PREFIX = "seguimiento"
 
@@ -208,14 +209,19 @@ class EmbeddedServer:
         conn: list[Any] = []
 
         def connected() -> bool:
+            refused = 0
             for candidate in (password, ""):  # "" : a fresh folder, or one from before this rule
                 try:
                     conn.append(mysql.connector.connect(unix_socket=str(self.socket_path), user=ADMIN_USER,
                                                         password=candidate, connection_timeout=2,
                                                         use_pure=True, autocommit=True))
                     return True
-                except mysql.connector.Error:
-                    continue
+                except mysql.connector.Error as exc:
+                    refused += exc.errno == ACCESS_DENIED
+            if refused == 2:  # it answers, and knows another root password
+                raise EmbeddedServerError(
+                    f"{self.datadir / 'data'} has a root password that {self.secrets_dir} does not hold: "
+                    "a copy of a data folder needs its secrets/ folder too")
             return False
 
         try:
