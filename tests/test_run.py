@@ -22,6 +22,7 @@ import pytest
 
 from gateway.dburl import DatabaseUrl
 from gateway.embedded import EmbeddedServerError, find_server_binary, free_port
+from tests.reliability.recording import Record, reliability  # noqa: F401  (the fixture)
 from tests.support import Db
 
 OTHER_USER = "nobody"
@@ -155,7 +156,15 @@ def as_other_user(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_no_other_local_user_gets_into_the_private_database(
-        open_folder: Path, start: Callable[[Path, int], subprocess.Popen[str]]) -> None:
+        open_folder: Path, start: Callable[[Path, int], subprocess.Popen[str]],
+        reliability: Record) -> None:  # noqa: F811  (the fixture imported above)
+    """Another local user against `seguimiento run`'s private database (issue 10, item 2)"""
+    reliability.load = "`seguimiento run` with its private database and demo data, data folder in a 0755 folder"
+    reliability.faults = f"the OS user {OTHER_USER} (runuser), on the same host"
+    reliability.inputs = ("`mariadb` over TCP as root, nobody, the three grants accounts and the empty user, "
+                          "and over the socket as root, each running `CALL sp_crear_token(...)` and "
+                          "`SELECT ... INTO OUTFILE`; `cat` of the password and token files; root's own "
+                          "`INTO OUTFILE` outside files/")
     data_dir, port = open_folder / "db", free_port()
     proc = start(data_dir, port)
     output = "".join(wait_for_line(proc, "listening on"))
@@ -171,14 +180,22 @@ def test_no_other_local_user_gets_into_the_private_database(
     written = open_folder / "written-by-the-server"
     attack = ("CALL seguimiento.sp_crear_token(SHA2('intruso', 256), 'gtr', NULL, 'intruso'); "
               f"SELECT 'x' INTO OUTFILE '{written}'")
-    for user in ("root", OTHER_USER, "seguimiento_app", "seguimiento_owner", "seguimiento_reporting", ""):
-        tcp = as_other_user("mariadb", "-h127.0.0.1", f"-P{db_port}", f"--user={user}", "-e", attack)
-        assert tcp.returncode != 0 and "ERROR 1045" in tcp.stderr, (user, tcp.stdout, tcp.stderr)
+    users = ("root", OTHER_USER, "seguimiento_app", "seguimiento_owner", "seguimiento_reporting", "")
+    logins = [as_other_user("mariadb", "-h127.0.0.1", f"-P{db_port}", f"--user={user}", "-e", attack)
+              for user in users]
     socket = as_other_user("mariadb", f"--socket={data_dir / 'run' / 'server.sock'}", "--user=root", "-e", attack)
+    secrets = (*sorted((data_dir / "secrets").iterdir()), data_dir / "demo-tokens.json")
+    reads = [as_other_user("cat", str(secret)) for secret in secrets]
+    minted = admin.query("SELECT COUNT(*) AS n FROM api_tokens")[0]["n"] - tokens_before
+    reliability.figures(logins_let_in=sum(r.returncode == 0 for r in [*logins, socket]),
+                        tokens_minted=minted, files_written=int(written.exists()),
+                        secret_files_read=sum(r.returncode == 0 for r in reads))
+    for user, tcp in zip(users, logins, strict=True):
+        assert tcp.returncode != 0 and "ERROR 1045" in tcp.stderr, (user, tcp.stdout, tcp.stderr)
     assert socket.returncode != 0 and "ERROR 2002" in socket.stderr, socket.stderr
-    for secret in (*sorted((data_dir / "secrets").iterdir()), data_dir / "demo-tokens.json"):
-        assert as_other_user("cat", str(secret)).returncode != 0, f"{secret} is readable by {OTHER_USER}"
-    assert admin.query("SELECT COUNT(*) AS n FROM api_tokens")[0]["n"] == tokens_before, "a token was minted"
+    for secret, read in zip(secrets, reads, strict=True):
+        assert read.returncode != 0, f"{secret} is readable by {OTHER_USER}"
+    assert minted == 0, "a token was minted"
     assert not written.exists()
 
     # Root itself writes files only into the folder of its own.
