@@ -172,6 +172,8 @@ class EmbeddedServer:
             f"--secure-file-priv={self.files_dir}",
             f"--port={self.port}", "--bind-address=127.0.0.1",
             *(() if networking else ("--skip-networking",)),
+            # MySQL's X Protocol plugin would listen on every interface (port 33060).
+            *(("--mysqlx=OFF",) if self.binary.name == "mysqld" else ()),
             f"--user={getpass.getuser()}",
             "--event-scheduler=ON",
             "--skip-name-resolve",
