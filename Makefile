@@ -35,7 +35,8 @@ lint: $(STAMP)
 # table is rendered from those records (even when a test failed: its row says so).
 .PHONY: reliability
 reliability: $(STAMP)
-	$(PY) -m pytest tests/reliability tests/test_grants.py $(wildcard tests/fuzz); status=$$?; \
+	$(PY) -m pytest tests/reliability tests/test_grants.py $(wildcard tests/fuzz) \
+		'tests/test_run.py::test_no_other_local_user_gets_into_the_private_database'; status=$$?; \
 	$(PY) -m tests.reliability.report && exit $$status
 
 # Benchmarks (bench/, results in docs/bench/; see docs/bench/README.md):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gateway import procedures
 from gateway.auth import new_token, token_sha256
+from gateway.privatefiles import write_private
 from gateway.procedures import Database
 
 ASESORES = ("Ana Torres", "Bruno Díaz", "Carla Rojas", "Diego Salas")
@@ -33,9 +34,9 @@ class DemoTokens:
     asesores: dict[int, tuple[str, str]]  # asesor id -> (name, token)
 
     def save(self, path: Path) -> None:
+        """Write the tokens to a new file, 0600 from its creation (they are logins)."""
         data = {"gtr": self.gtr, "asesores": {str(k): list(v) for k, v in self.asesores.items()}}
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=2))
-        path.chmod(0o600)
+        write_private(path, json.dumps(data, ensure_ascii=False, indent=2))
 
     @classmethod
     def load(cls, path: Path) -> DemoTokens | None:

@@ -15,6 +15,13 @@ The owner's password is random and never shown. The accounts are recorded in
 again after re-installing (a dropped procedure loses its grants).
 ``seguimiento grants --print`` shows the SQL without running it, for a DBA to read or run;
 ``sql/grants.sql`` is that output for the default names.
+
+A server with anonymous accounts (``''@'localhost'``, as ``mariadb-install-db`` makes them
+unless told ``--skip-test-db``) is refused before anything changes: for a login from a
+host they match, the server picks the anonymous account before ``'<prefix>_app'@'%'`` (the
+more specific host wins), so the app's login fails with 1045 whatever its password. They
+also let anyone in without a password, so the fix is to drop them, not to add
+``@'localhost'`` twins of every account; the message says what to run.
 """
 
 from __future__ import annotations
@@ -41,6 +48,10 @@ REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "cli
 # What the procedures, views and events do, so what their definer needs.
 OWNER_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, EXECUTE, CREATE TEMPORARY TABLES, EVENT"
 ROLES = ("owner", "app", "reporting")
+
+
+class GrantsError(RuntimeError):
+    """The accounts cannot be created on this server as it is."""
 
 
 @dataclass(frozen=True)
@@ -96,14 +107,42 @@ def render_script(database: str, accounts: dict[str, Account]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def anonymous_accounts(url: DatabaseUrl) -> list[Account]:
+    """The server's accounts with an empty user name."""
+    from gateway.migrate import connect
+
+    conn = connect(url, database=False)
+    try:
+        cur = conn.cursor()
+        cur.execute("SELECT Host FROM mysql.user WHERE User = '' ORDER BY Host")
+        return [Account("", str(host)) for (host,) in cur.fetchall()]  # type: ignore[misc]
+    finally:
+        conn.close()
+
+
+def refuse_anonymous_accounts(url: DatabaseUrl, accounts: dict[str, Account]) -> None:
+    """Raise :class:`GrantsError`, saying what to run, when anonymous accounts would shadow ours."""
+    found = anonymous_accounts(url)
+    if not found:
+        return
+    drops = "\n".join(f"    DROP USER {account.sql()};" for account in found)
+    raise GrantsError(
+        f"this server has anonymous accounts ({', '.join(a.sql() for a in found)}). A login from a host "
+        f"they match picks them before {accounts['app'].sql()} and fails with 1045 Access denied, and they "
+        f"let anyone log in without a password. Nothing was changed. Remove them as an administrator "
+        f"(mariadb-secure-installation does the same), then run seguimiento grants again:\n{drops}")
+
+
 def apply(url: DatabaseUrl, accounts: dict[str, Account], passwords: dict[str, str]) -> dict[str, str]:
     """Create the accounts (or set the passwords given) and record them in cuentas_bd.
 
     A new account without a given password gets a random one, returned so it can be shown
     once. The caller then runs migrate, which installs objects under the owner and grants.
+    Refused (:class:`GrantsError`), changing nothing, on a server with anonymous accounts.
     """
     from gateway.migrate import connect
 
+    refuse_anonymous_accounts(url, accounts)
     generated: dict[str, str] = {}
     conn = connect(url)
     try:
@@ -160,10 +199,11 @@ def main(args: argparse.Namespace) -> int:
         return 0
     passwords = {role: pw for role, pw in (("app", args.app_password), ("reporting", args.reporting_password)) if pw}
     try:
+        refuse_anonymous_accounts(url, accounts)  # before migrate creates anything
         migrate(url)  # the schema (and cuentas_bd) must exist first
         generated = apply(url, accounts, passwords)
         report = migrate(url, log=print)  # re-create objects under the owner, grant on them
-    except (MigrationError, mysql.connector.Error) as exc:
+    except (GrantsError, MigrationError, mysql.connector.Error) as exc:
         raise CommandError(str(exc)) from exc
     print(f"{url}: accounts {', '.join(a.sql() for a in accounts.values())} ready; "
           f"{len(report.installed)} object(s) re-created under {accounts['owner'].sql()}")

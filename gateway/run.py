@@ -60,7 +60,14 @@ def main(args: argparse.Namespace) -> int:
               f"{len(report.installed)} object(s) installed; event scheduler {report.event_scheduler})", flush=True)
         for warning in report.warnings:
             print(f"  warning: {warning}", flush=True)
-        settings = load_settings(None, database_url=url.secret_url(), host=args.host,
+        serving = url
+        if embedded is not None:
+            # The gateway logs in as the EXECUTE-only account, as in production; the demo
+            # loader (which configures and sweeps) keeps the administrator's login.
+            serving = embedded.provision()
+            print(f"seguimiento run: the gateway logs in as {serving.user} (passwords in "
+                  f"{embedded.secrets_dir}, readable by you only)", flush=True)
+        settings = load_settings(None, database_url=serving.secret_url(), host=args.host,
                                  port=args.port if args.port is not None else _default_port())
         asyncio.run(_run(settings, url, tokens_file=args.data_dir / "demo-tokens.json" if embedded else None,
                          load_demo=embedded is not None or args.demo))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import mysql.connector
@@ -10,9 +12,11 @@ import pytest
 
 from gateway import grants
 from gateway.dburl import DatabaseUrl
+from gateway.embedded import EmbeddedServer
 from gateway.migrate import migrate
 from gateway.sqlfiles import SQL_DIR
 from tests.dbserver import create_database, drop_database, throwaway_name
+from tests.privateserver import private_server
 from tests.support import Db, call, connect
 
 DENIED_TABLE = 1142  # ER_TABLEACCESS_DENIED_ERROR
@@ -116,3 +120,48 @@ def test_grants_survive_a_procedure_being_reinstalled(granted: Granted) -> None:
     app = connect(granted.login("app"))
     call(app, "sp_listar_asesores")
     app.close()
+
+
+def _login_over_socket(server: EmbeddedServer, user: str, password: str) -> None:
+    """Log in through the server's socket (host localhost), as a local client does by default."""
+    conn = mysql.connector.connect(unix_socket=str(server.socket_path), user=user, password=password,
+                                   database=server.database, use_pure=True)
+    conn.close()
+
+
+def test_a_server_with_anonymous_accounts_is_refused_with_what_to_run(tmp_path: Path) -> None:
+    """mariadb-install-db without --skip-test-db makes ''@'localhost' and ''@'<hostname>'."""
+    with private_server(tmp_path) as server:
+        admin = Db(server.url)
+        hostname = admin.query("SELECT @@hostname AS h")[0]["h"]
+        for host in ("localhost", hostname):
+            admin.execute("CREATE USER %s@%s", ("", host))
+        app = grants.accounts_for("seguimiento")["app"]
+        app_password = server.password_file(app.user).read_text().strip()
+        # The pitfall itself: the anonymous account is picked first, whatever the password.
+        with pytest.raises(mysql.connector.Error) as info:
+            _login_over_socket(server, app.user, app_password)
+        assert info.value.errno == ACCESS_DENIED
+
+        before = admin.query("SELECT User, Host FROM mysql.user ORDER BY User, Host")
+        recorded = admin.query("SELECT * FROM cuentas_bd ORDER BY rol")
+        grant = [sys.executable, "-m", "gateway", "grants", "--prefix", "otra", "--app-password", "otra-clave-1",
+                 "--database-url", server.url.secret_url()]
+        result = subprocess.run(grant, capture_output=True, text=True, check=False)
+        assert result.returncode != 0
+        assert "anonymous accounts" in result.stderr and "1045" in result.stderr, result.stderr
+        drops = [line.strip() for line in result.stderr.splitlines() if line.strip().startswith("DROP USER")]
+        assert sorted(drops) == sorted(f"DROP USER ''@'{host}';" for host in ("localhost", hostname))
+        assert admin.query("SELECT User, Host FROM mysql.user ORDER BY User, Host") == before
+        assert admin.query("SELECT * FROM cuentas_bd ORDER BY rol") == recorded
+
+        for statement in drops:  # what the message says to run
+            admin.execute(statement.rstrip(";"))
+        admin.close()
+        _login_over_socket(server, app.user, app_password)  # no longer shadowed
+        result = subprocess.run(grant, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
+        _login_over_socket(server, "otra_app", "otra-clave-1")
+        tcp = connect(server.url.model_copy(update={"user": "otra_app", "password": "otra-clave-1"}))
+        call(tcp, "sp_listar_asesores")
+        tcp.close()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.gatewayrun import GatewayThread
-from tests.gateway.harness import make_token
+from tests.gateway.harness import app_account, make_token  # noqa: F401  (app_account: the gateway's login)
 from tests.support import Db
 
 if TYPE_CHECKING:

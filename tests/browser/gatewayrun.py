@@ -19,6 +19,7 @@ from gateway.app import init_app
 from gateway.dashboard import setup_dashboard
 from gateway.dburl import DatabaseUrl
 from gateway.settings import Settings
+from tests.gateway.harness import serving_url
 
 T = TypeVar("T")
 START_TIMEOUT = 20.0
@@ -52,7 +53,8 @@ def stuck_tasks(loop: asyncio.AbstractEventLoop) -> str:
 
 
 class GatewayThread:
-    """The gateway app (built by ``init_app``) on 127.0.0.1:``port`` in its own loop thread."""
+    """The gateway app (built by ``init_app``) on 127.0.0.1:``port`` in its own loop thread,
+    logged in as ``url``'s app account (``tests.gateway.harness.serving_url``)."""
 
     def __init__(self, url: DatabaseUrl, port: int | None = None) -> None:
         self.url = url
@@ -80,7 +82,7 @@ class GatewayThread:
         return self
 
     async def _start(self) -> None:
-        settings = Settings(database_url=self.url.secret_url(), host="127.0.0.1", port=self.port,
+        settings = Settings(database_url=serving_url(self.url).secret_url(), host="127.0.0.1", port=self.port,
                             poll_interval=0.05, shutdown_timeout=1.0)
         app = with_dashboard(init_app(settings))
         runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout, handle_signals=False,

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tests.browser.gatewayrun import GatewayThread
-from tests.gateway.harness import make_token
+from tests.gateway.harness import app_account, make_token  # noqa: F401  (app_account: the gateway's login)
 from tests.reliability.recording import ensure_plugin, reliability  # noqa: F401  (the fixture)
 from tests.support import Db, Row
 

@@ -1,4 +1,5 @@
-"""Fixtures of the gateway tests: two asesores and a token for each role."""
+"""Fixtures of the gateway tests: two asesores and a token for each role; the gateway logs in
+as the session's app account (harness.app_account)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.gateway.harness import make_token
+from tests.gateway.harness import app_account, make_token  # noqa: F401  (app_account: the gateway's login)
 from tests.support import Db
 
 

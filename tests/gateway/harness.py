@@ -3,6 +3,14 @@
 Tests are plain functions that run one coroutine with :func:`run` (no asyncio plugin): it
 fails the test when the coroutine takes longer than its timeout, so every test stops by
 itself.
+
+The gateway logs in as the app account of ``seguimiento grants``, as in production, not as
+the administrator the tests set up and inspect the database with: the session fixture
+:func:`app_account` (used by the gateway, browser, fuzz and reliability folders) creates the
+three accounts on the session's database once, and :func:`serving_url` turns the
+administrator's URL a test hands to :func:`running_gateway`, :class:`GatewayProcess` or the
+browser tests' gateway into the app account's. A procedure missing from
+``grants.APP_PROCEDURES`` then fails these tests with 1370 instead of passing as root.
 """
 
 from __future__ import annotations
@@ -14,23 +22,27 @@ import functools
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, ParamSpec
 
 import aiohttp
+import pytest
 from aiohttp import web
 
+from gateway import grants
 from gateway.app import init_app
 from gateway.auth import new_token, token_sha256
 from gateway.dburl import DatabaseUrl
 from gateway.keys import METRICS
+from gateway.migrate import migrate
 from gateway.settings import Settings
 from tests.support import Db
 
@@ -72,6 +84,92 @@ def url_text(url: DatabaseUrl) -> str:
     return f"mysql://{auth}@{url.host}:{url.port}/{url.database}"
 
 
+# The app account's login per database, by (host, port, database) of the admin URL.
+_APP_LOGINS: dict[tuple[str, int, str], DatabaseUrl] = {}
+
+
+def _key(url: DatabaseUrl) -> tuple[str, int, str]:
+    return (url.host, url.port, url.database)
+
+
+def register_app_login(admin: DatabaseUrl, app: DatabaseUrl) -> None:
+    """From now on a test gateway given ``admin`` logs in as ``app``."""
+    _APP_LOGINS[_key(admin)] = app
+
+
+def forget_app_login(admin: DatabaseUrl) -> None:
+    _APP_LOGINS.pop(_key(admin), None)
+
+
+def serving_url(url: DatabaseUrl) -> DatabaseUrl:
+    """The login a test gateway uses for ``url``'s database: its app account when one was
+    registered (:func:`app_account`, ``tests.privateserver``), else ``url`` itself."""
+    return _APP_LOGINS.get(_key(url), url)
+
+
+@dataclass(frozen=True)
+class AppAccount:
+    """The three accounts of ``seguimiento grants`` on one database, and the app's login."""
+
+    admin: DatabaseUrl
+    accounts: dict[str, grants.Account]
+    url: DatabaseUrl
+
+
+def grant_app_account(admin: DatabaseUrl, prefix: str | None = None) -> AppAccount:
+    """Run ``seguimiento grants``' steps on ``admin``'s (migrated) database with a random
+    account prefix, and register the app's login for the test gateways.
+
+    migrate re-creates every object under the owner, and re-enables disabled events: the
+    events the database had disabled (tests call the sweep themselves) are disabled again.
+    """
+    # Short: MySQL user names are at most 32 characters ("sg1a2b3c4d_reporting" is 20).
+    prefix = prefix or "sg" + secrets.token_hex(4)
+    accounts = grants.accounts_for(prefix)
+    passwords = {role: secrets.token_urlsafe(18) for role in ("app", "reporting")}
+    db = Db(admin)
+    try:
+        disabled = [row["EVENT_NAME"] for row in db.query(
+            "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND STATUS <> 'ENABLED'")]
+        grants.apply(admin, accounts, passwords)
+        migrate(admin)
+        for name in disabled:
+            db.execute(f"ALTER EVENT `{name}` DISABLE")
+    finally:
+        db.close()
+    app = admin.model_copy(update={"user": accounts["app"].user, "password": passwords["app"]})
+    register_app_login(admin, app)
+    return AppAccount(admin, accounts, app)
+
+
+def drop_app_account(account: AppAccount) -> None:
+    forget_app_login(account.admin)
+    db = Db(account.admin)
+    try:
+        for each in account.accounts.values():
+            db.execute(f"DROP USER IF EXISTS {each.sql()}")
+    finally:
+        db.close()
+
+
+_SESSION_ACCOUNTS: dict[tuple[str, int, str], AppAccount] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def app_account(migrated_url: DatabaseUrl) -> Iterator[AppAccount]:
+    """The app account on the session's database, made once however many folders ask (each
+    conftest that imports this fixture has its own copy of it); dropped at the session's end."""
+    key = _key(migrated_url)
+    if key not in _SESSION_ACCOUNTS:
+        _SESSION_ACCOUNTS[key] = grant_app_account(migrated_url)
+    try:
+        yield _SESSION_ACCOUNTS[key]
+    finally:
+        account = _SESSION_ACCOUNTS.pop(key, None)
+        if account is not None:
+            drop_app_account(account)
+
+
 def make_token(db: Db, role: str, asesor_id: int | None = None) -> str:
     """A live bearer token recorded through sp_crear_token, as `seguimiento token create` does."""
     token = new_token()
@@ -102,8 +200,9 @@ class Gateway:
 
 @contextlib.asynccontextmanager
 async def running_gateway(url: DatabaseUrl, **overrides: Any) -> AsyncIterator[Gateway]:
-    """The gateway app (built by init_app) serving on a free loopback port."""
-    values: dict[str, Any] = {"database_url": url_text(url), "host": "127.0.0.1", "port": 0,
+    """The gateway app (built by init_app) serving on a free loopback port, logged in as
+    ``url``'s app account (:func:`serving_url`)."""
+    values: dict[str, Any] = {"database_url": url_text(serving_url(url)), "host": "127.0.0.1", "port": 0,
                               "poll_interval": 0.1, "shutdown_timeout": 2.0}
     values.update(overrides)
     app = init_app(Settings(**values))
@@ -119,7 +218,8 @@ async def running_gateway(url: DatabaseUrl, **overrides: Any) -> AsyncIterator[G
 
 
 class GatewayProcess:
-    """``seguimiento serve`` as a real subprocess on a free loopback port.
+    """``seguimiento serve`` as a real subprocess on a free loopback port, logged in as
+    ``url``'s app account (:func:`serving_url`).
 
     ``command`` is how to run ``seguimiento`` (default: this interpreter's ``-m gateway``; the
     wheel test gives another virtualenv's script) and ``cwd`` the folder it runs in.
@@ -143,7 +243,7 @@ class GatewayProcess:
     def start(self, timeout: float = 20.0) -> GatewayProcess:
         self.output = []
         self.process = subprocess.Popen(
-            [*self.command, "serve", "--database-url", url_text(self.url),
+            [*self.command, "serve", "--database-url", url_text(serving_url(self.url)),
              "--host", "127.0.0.1", "--port", str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
             env=self.env, cwd=self.cwd,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.gateway.conftest import people  # noqa: F401  (the fixture, shared with the gateway tests)
+from tests.gateway.harness import app_account  # noqa: F401  (the gateway's login)
 from tests.reliability.recording import ensure_plugin, reliability  # noqa: F401  (the fixture)
 
 

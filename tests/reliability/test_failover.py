@@ -63,6 +63,7 @@ async def test_a_failover_that_lost_commits_never_leaves_a_socket_silently_behin
         # The replica: the primary's data as it was at event 7 (a clean copy of a stopped server).
         primary.stop()
         shutil.copytree(primary.datadir / "data", tmp_path / "replica" / "data")
+        shutil.copytree(primary.datadir / "secrets", tmp_path / "replica" / "secrets")  # its passwords
         primary.start()
         replica = EmbeddedServer(tmp_path / "replica", port=primary.port)
         gateway = GatewayProcess(primary.url, env={"SEGUIMIENTO_CONNECT_TIMEOUT": "1"}).start()
