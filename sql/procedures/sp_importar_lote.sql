@@ -68,9 +68,9 @@ BEGIN
         SELECT j.linea, j.nombre, j.telefono, j.datos
           FROM JSON_TABLE(p_filas, '$[*]' COLUMNS (
                    linea    BIGINT   PATH '$.linea',
-                   nombre   LONGTEXT PATH '$.nombre',
-                   telefono LONGTEXT PATH '$.telefono',
-                   datos    LONGTEXT PATH '$.datos')) AS j;
+                   nombre   LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.nombre',
+                   telefono LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.telefono',
+                   datos    LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.datos')) AS j;
 
     -- The rules of _validar_contacto and _validar_datos, applied to the whole batch.
     UPDATE tmp_import SET nombre_raw = REGEXP_REPLACE(nombre_raw, '^[[:space:]]+|[[:space:]]+$', '');
