@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
@@ -84,6 +85,7 @@ TRANSIENT_CONFLICT = frozenset({
     1213,  # ER_LOCK_DEADLOCK
 })
 DEADLOCK = 1213
+SSL_CONNECTION_ERROR = 2026  # CR_SSL_CONNECTION_ERROR: no TLS offered, or the handshake failed
 PROCEDURE_SQLSTATE = "45000"
 # A deadlock victim was rolled back whole (every procedure's exit handler does ROLLBACK),
 # so the call can be made again safely.
@@ -127,6 +129,23 @@ def server_offers_tls(url: DatabaseUrl, timeout: float) -> bool:
         conn.close()
 
 
+SslMode = Literal["disabled", "preferred", "required", "verify_identity"]
+
+
+class TlsRequired(DatabaseUnavailable):
+    """The database did not give an encrypted, verified session, and TLS is required."""
+
+
+def tls_arguments(mode: SslMode, ca: str | None) -> dict[str, object]:
+    """The asyncio client's TLS arguments for a mode that insists on TLS."""
+    args: dict[str, object] = {"ssl_disabled": False}
+    if ca is not None:
+        args.update(ssl_ca=ca, ssl_verify_cert=True)
+    if mode == "verify_identity":
+        args["ssl_verify_identity"] = True
+    return args
+
+
 def _connection_survives(exc: BaseException) -> bool:
     """Whether a connection that raised ``exc`` is still in a clean state to reuse."""
     translated = translate_error(exc) if isinstance(exc, Exception) else None
@@ -158,8 +177,12 @@ class Database:
         connect_timeout: float = 5.0,
         query_timeout: float = 30.0,
         observe: CallObserver | None = None,
+        ssl_mode: SslMode = "preferred",
+        ssl_ca: str | None = None,
     ) -> None:
         self.url = url
+        self.ssl_mode = ssl_mode
+        self.ssl_ca = ssl_ca
         self.size = size
         self._connect_timeout = connect_timeout
         self._query_timeout = query_timeout
@@ -169,18 +192,36 @@ class Database:
         self._closed = False
         self.on_events: Callable[[], None] = lambda: None
         self.reachable: bool | None = None  # None until the first call says
-        self.tls: bool | None = None  # whether the server offers TLS; asked once
+        # Whether sessions use TLS: decided by the mode, or (preferred) asked once.
+        self.tls: bool | None = {"disabled": False, "preferred": None}.get(ssl_mode, True)
 
     async def _connect(self) -> Connection:
         if self.tls is None:
             self.tls = await asyncio.to_thread(server_offers_tls, self.url, self._connect_timeout)
-        conn = await mysql.connector.aio.connect(
-            **self.url.connect_args(),
-            autocommit=True,
-            time_zone="+00:00",
-            ssl_disabled=not self.tls,
-            connection_timeout=max(1, round(self._connect_timeout)),
-        )
+        tls: dict[str, object] = {"ssl_disabled": not self.tls}
+        if self.ssl_mode in ("required", "verify_identity"):
+            tls = tls_arguments(self.ssl_mode, self.ssl_ca)
+        try:
+            conn = await mysql.connector.aio.connect(
+                **self.url.connect_args(),
+                autocommit=True,
+                time_zone="+00:00",
+                connection_timeout=max(1, round(self._connect_timeout)),
+                **tls,
+            )
+        except (mysql.connector.Error, TypeError, ssl.SSLError) as exc:
+            # With TLS required the client refuses a server (or a man-in-the-middle) that does
+            # not offer it, or whose certificate does not verify; some of those refusals come
+            # out of mysql.connector as a TypeError. Never fall back to plain text.
+            tls_refused = not isinstance(exc, mysql.connector.Error) or exc.errno == SSL_CONNECTION_ERROR
+            if self.ssl_mode in ("required", "verify_identity") and tls_refused:
+                raise TlsRequired(f"no TLS session with the database (database_ssl_mode "
+                                  f"{self.ssl_mode}): {exc}") from exc
+            raise
+        if self.ssl_mode in ("required", "verify_identity") and not conn.is_secure:
+            # Belt and braces: whatever the client library did, a plain session is not used.
+            await conn.close()
+            raise TlsRequired(f"the database session is not encrypted (database_ssl_mode {self.ssl_mode})")
         # The database must give up on a lock before the gateway gives up on the call: it
         # then rolls the call back and the answer (503 database_busy) truly means nothing
         # changed. With the server's default (50 s) past the query timeout (30 s), a call the

@@ -21,7 +21,8 @@ from gateway import importer, openapi, procedures
 from gateway.auth import Caller, authenticate, bearer_token
 from gateway.errors import ErrorCode
 from gateway.http_errors import ApiError, forbidden, http_error, invalid
-from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, TAILER
+from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, SOCKETS_PER_TOKEN, TAILER
+from gateway.limits import read_body
 from gateway.models import (
     BIGINT_MAX,
     Ack,
@@ -116,7 +117,8 @@ def _cliente_id(request: web.Request) -> int:
 async def _body(request: web.Request, model: type[M]) -> M:
     """The request body as ``model``: 413 when too large, 400 when not JSON, 422 when it
     does not fit. An empty body counts as ``{}``."""
-    raw = await request.read()  # aiohttp refuses bodies over client_max_size with 413
+    settings = request.app[SETTINGS]
+    raw = await read_body(request, settings.max_body_bytes, settings.body_timeout)
     if not raw.strip():
         data: object = {}
     else:
@@ -132,7 +134,7 @@ async def _body(request: web.Request, model: type[M]) -> M:
 async def _start(request: web.Request, model: type[M]) -> tuple[Caller, M]:
     token = bearer_token(request)
     body = await _body(request, model)
-    return await authenticate(_db(request), token), body
+    return await authenticate(request, token), body
 
 
 async def _asesor_start(request: web.Request, model: type[A]) -> tuple[int, int, A]:
@@ -144,7 +146,7 @@ async def _asesor_start(request: web.Request, model: type[A]) -> tuple[int, int,
 
 
 async def _caller(request: web.Request) -> Caller:
-    return await authenticate(_db(request), bearer_token(request))
+    return await authenticate(request, bearer_token(request))
 
 
 def _not_yours(cliente_id: int) -> ProcedureRefused:
@@ -171,17 +173,19 @@ async def derivar_cliente(request: web.Request) -> web.Response:
 
 async def importar_csv(request: web.Request) -> web.Response:
     """Bulk import of a CSV body (see gateway/importer.py), GTR only. The body may be far
-    larger than other requests (import_max_bytes), so it is read here with its own cap."""
+    larger than other requests (import_max_bytes), so it is read here with its own cap.
+
+    Nothing is loaded until the whole body has arrived: a body over the cap is 413, one
+    that stops arriving 408, one the client cuts short fails the request; none loads a row."""
     token = bearer_token(request)
-    query = ImportQuery.model_validate({k: v for k, v in request.query.items() if k != "token"})
-    limit = request.app[SETTINGS].import_max_bytes
+    query = ImportQuery.model_validate(dict(request.query))
+    settings = request.app[SETTINGS]
+    limit = settings.import_max_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "payload_too_large", f"the CSV is larger than {limit} bytes")
-    caller = await authenticate(_db(request), token)
+    caller = await authenticate(request, token)
     caller.require_gtr()
-    data = await request.content.read(limit + 1)
-    if len(data) > limit:
-        raise ApiError(413, "payload_too_large", f"the CSV is larger than {limit} bytes")
+    data = await read_body(request, limit, settings.body_timeout)
     try:
         report = await importer.run_import(data, importer.load_with(_db(request), query.origen, query.skipDuplicates))
     except importer.ImportFileError as exc:
@@ -203,8 +207,8 @@ async def crear_asesor(request: web.Request) -> web.Response:
 
 async def listar_clientes(request: web.Request) -> web.Response:
     token = bearer_token(request)
-    query = ListQuery.model_validate({k: v for k, v in request.query.items() if k != "token"})
-    caller = await authenticate(_db(request), token)
+    query = ListQuery.model_validate(dict(request.query))
+    caller = await authenticate(request, token)
     asesor_id = query.asesorId
     if caller.role == "asesor":
         if asesor_id is not None and asesor_id != caller.asesor_id:
@@ -368,7 +372,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """Live events: ``GET /ws?since=<outbox id>&token=<token>``."""
     if not _origin_allowed(request):
         raise forbidden("this Origin may not open the WebSocket")
-    token = bearer_token(request)
+    token = bearer_token(request, query_token=True)
     since: int | None = None
     if "since" in request.query:
         try:
@@ -377,10 +381,26 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             since = -1
         if not 0 <= since <= BIGINT_MAX:
             raise invalid("since must be an outbox id (0 or more)")
-    caller = await authenticate(_db(request), token)
+    caller = await authenticate(request, token)
     hub = request.app[HUB]
     if hub.last_id is None:
         raise procedures.DatabaseUnavailable("the outbox tailer has not reached the database yet")
+    settings = request.app[SETTINGS]
+    per_token = request.app[SOCKETS_PER_TOKEN]
+    if per_token[caller.token_id] >= settings.ws_max_per_token:
+        raise ApiError(429, "too_many_websockets",
+                       f"this token already has {settings.ws_max_per_token} WebSockets open (ws_max_per_token)")
+    per_token[caller.token_id] += 1
+    try:
+        return await _serve_socket(request, caller, since)
+    finally:
+        per_token[caller.token_id] -= 1
+        if per_token[caller.token_id] <= 0:
+            del per_token[caller.token_id]
+
+
+async def _serve_socket(request: web.Request, caller: Caller, since: int | None) -> web.StreamResponse:
+    hub = request.app[HUB]
     settings = request.app[SETTINGS]
     ws = web.WebSocketResponse(compress=False, heartbeat=settings.ws_heartbeat, max_msg_size=64 * 1024)
     await ws.prepare(request)
