@@ -20,7 +20,8 @@ import math
 import time
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientPayloadError, web
+from aiohttp.streams import EofStream
 from aiohttp.web_protocol import RequestHandler
 
 from gateway.http_errors import ApiError, HttpError
@@ -37,6 +38,12 @@ def _refusal_bytes(error: HttpError) -> bytes:
 
 TOO_MANY_CONNECTIONS = _refusal_bytes(HttpError(
     503, "too_many_connections", "the gateway has as many connections open as it may (max_connections)"))
+
+
+# After answering a request whose body it did not read (413, 408), aiohttp reads and drops
+# the rest for this long so the client can take the answer before the close; its default
+# (10 s) let a stalled client hold the connection that much longer.
+LINGERING_TIME = 1.0
 
 
 class GatewayProtocol(RequestHandler):
@@ -114,7 +121,7 @@ class GatewayRunner(web.AppRunner):
 
     def __init__(self, app: web.Application, settings: Settings) -> None:
         super().__init__(app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False,
-                         keepalive_timeout=settings.keepalive_timeout)
+                         keepalive_timeout=settings.keepalive_timeout, lingering_time=LINGERING_TIME)
         self._settings = settings
 
     async def _make_server(self) -> web.Server:
@@ -147,6 +154,10 @@ async def read_body(request: web.Request, limit: int, timeout: float) -> bytes:
                 chunk = await content.readany()
         except TimeoutError:
             raise ApiError(408, "request_timeout", f"the body stopped arriving for {timeout:g} s") from None
+        except (ConnectionError, EofStream, ClientPayloadError) as exc:
+            # The client hung up mid-body (or sent a broken chunked body): nobody to answer,
+            # and not the gateway's failure, so no traceback in the log.
+            raise ApiError(400, "bad_request", "the request body was cut short") from exc
         if not chunk:
             return b"".join(parts)
         size += len(chunk)
