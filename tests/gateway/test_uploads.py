@@ -104,7 +104,7 @@ def clientes(db: Db) -> int:
 async def test_every_row_of_every_size_loads_and_past_the_cap_nothing_does(db: Db, people: People) -> None:
     async with running_gateway(db.url, import_max_bytes=CAP) as gw:
         expected = 0
-        cases = [("1 KB", csv_of(size=1024), {}),
+        cases: list[tuple[str, bytes, dict[str, Any]]] = [("1 KB", csv_of(size=1024), {}),
                  ("just under the cap, slowly in 4 KB pieces", csv_of(size=CAP - 1, phone="8"),
                   {"chunk": 4096, "pause": 0.002}),
                  ("exactly the cap, chunked", csv_of(size=CAP, phone="7"), {"chunked": True, "chunk": 7000,
@@ -122,9 +122,11 @@ async def test_every_row_of_every_size_loads_and_past_the_cap_nothing_does(db: D
             assert body.decode().splitlines()[-1].endswith(f"{rows - 1:08d},{last['nota']}"), what
             assert last["nombre"] == f"Cliente {rows - 1}", what
         before = db.snapshot()
-        for what, body, how in [("one byte over the cap", csv_of(size=CAP + 1, phone="6"), {}),
-                                ("over the cap, chunked, so no Content-Length says so",
-                                 csv_of(size=CAP + 1, phone="6"), {"chunked": True, "chunk": 7000, "pause": 0.005})]:
+        over: list[tuple[str, bytes, dict[str, Any]]] = [
+            ("one byte over the cap", csv_of(size=CAP + 1, phone="6"), {}),
+            ("over the cap, chunked, so no Content-Length says so", csv_of(size=CAP + 1, phone="6"),
+             {"chunked": True, "chunk": 7000, "pause": 0.005})]
+        for what, body, how in over:
             status, answer = await post_raw(gw.base, people.gtr, body, **how)
             assert status == 413 and answer["error"]["code"] == "payload_too_large", (what, answer)
         assert db.snapshot() == before
