@@ -36,8 +36,8 @@ def _refusal_bytes(error: HttpError) -> bytes:
     return head.encode() + body
 
 
-TOO_MANY_CONNECTIONS = _refusal_bytes(HttpError(
-    503, "too_many_connections", "the gateway has as many connections open as it may (max_connections)"))
+TOO_MANY_CONNECTIONS = _refusal_bytes(
+    HttpError(503, "too_many_connections", "the gateway has as many connections open as it may (max_connections)"))
 
 
 # After answering a request whose body it did not read (413, 408), aiohttp reads and drops

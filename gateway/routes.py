@@ -85,6 +85,9 @@ class Route:
     refusals: tuple[int, ...] = ()
     error_bodies: dict[int, type[BaseModel]] = field(default_factory=dict)  # not ErrorBody at that status
     description: str = ""
+    # The token may come as ?token= (only /ws: browsers' WebSockets cannot set headers);
+    # the handler reads it with bearer_token(request, query_token=route.query_token).
+    query_token: bool = False
 
 
 def setup_routes(app: web.Application) -> None:
@@ -372,7 +375,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """Live events: ``GET /ws?since=<outbox id>&token=<token>``."""
     if not _origin_allowed(request):
         raise forbidden("this Origin may not open the WebSocket")
-    token = bearer_token(request, query_token=True)
+    token = bearer_token(request, query_token=WEBSOCKET_ROUTE.query_token)
     since: int | None = None
     if "since" in request.query:
         try:
@@ -483,12 +486,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/metrics", metrics, "Prometheus metrics (no token; restrict it at the network).", "public",
           response_media_type="text/plain"),
     Route("GET", "/openapi.json", openapi_json, "This document (no token).", "public"),
-    Route("GET", "/ws", websocket, "Live events over a WebSocket (upgrade this request).", "any",
-          query=WebSocketQuery, status=101, refusals=(400, 403, 422),
+    WEBSOCKET_ROUTE := Route(
+          "GET", "/ws", websocket, "Live events over a WebSocket (upgrade this request).", "any",
+          query=WebSocketQuery, status=101, refusals=(400, 403, 422), query_token=True,
           description="Messages: {type, id, data} JSON text frames in id order (docs/api.md, WebSocket). "
                       "Refusals come before the upgrade, as HTTP errors (400: not a WebSocket upgrade; 403: "
                       "Origin not allowed; 422: bad since). After it, close codes 1001 (gateway stopping), "
                       "1013 (fell behind or database unreachable: reconnect with since), 4000 (resync); a "
                       "client's own frames are ignored, but one over 64 KiB is cut with 1009, text that is not "
-                      "UTF-8 with 1007, a protocol error with 1002."),
+                      "UTF-8 with 1007, a protocol error with 1002. 429 too_many_websockets: the token "
+                      "holds SEGUIMIENTO_WS_MAX_PER_TOKEN sockets already."),
 )

@@ -150,3 +150,9 @@ async def test_the_query_token_works_on_ws_only(db: Db, people: People) -> None:
         ws = await listen(session, gw.base, people.gtr)
         await ws.close()
         await Api(session, gw.base, people.gtr).call("GET", "/api/me", expect=200)
+        # /openapi.json says the same: the query token is a way in on /ws only.
+        async with session.get(gw.base + "/openapi.json") as r:
+            paths = (await r.json())["paths"]
+        with_query = {(path, method) for path, ops in paths.items() for method, op in ops.items()
+                      if {"tokenQuery": []} in op.get("security", [])}
+        assert with_query == {("/ws", "get")}
