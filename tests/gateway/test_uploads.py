@@ -161,8 +161,9 @@ async def test_a_body_cut_short_or_stalled_loads_nothing(db: Db, people: People)
         assert status == 0
         # A body that stops arriving: 408 once body_timeout passes with no byte.
         started = time.monotonic()
-        status, answer = await post_raw(gw.base, people.gtr, body, chunked=True, stall=8.0)
+        status, answer = await post_raw(gw.base, people.gtr, body, chunked=True, stall=15.0)
         assert status == 408 and answer["error"]["code"] == "request_timeout", answer
-        assert 0.9 < time.monotonic() - started < 4.0  # body_timeout, then at most 1 s lingering
+        # body_timeout, then at most 1 s of lingering; slack for a busy machine, far below the stall
+        assert 0.9 < time.monotonic() - started < 8.0
     await asyncio.sleep(0.2)
     assert db.snapshot() == before
