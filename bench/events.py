@@ -286,7 +286,10 @@ def run(mode: str, out: Path) -> Report:
     with throwaway_database(NAME) as url:
         log(f"events: preparing {cfg['asesor_sockets']} asesores with a customer en_gestion each")
         fx = Fixture(url, cfg["asesor_sockets"], 0)
-        with running_gateway(url, poll_interval=POLL_INTERVAL) as gw:
+        # The all-GTR scenario holds every socket on one token: past the per-token cap's default.
+        sockets = cfg["gtr_sockets"] + cfg["asesor_sockets"]
+        with running_gateway(url, poll_interval=POLL_INTERVAL, ws_max_per_token=sockets,
+                             max_connections=sockets + 100) as gw:
             scenarios = [(cfg["gtr_sockets"], cfg["asesor_sockets"])]
             if cfg["all_gtr"]:
                 scenarios.append((cfg["gtr_sockets"] + cfg["asesor_sockets"], 0))

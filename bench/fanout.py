@@ -313,7 +313,10 @@ def run(mode: str, out: Path) -> Report:
             conn = connect(url)
             try:
                 execute(conn, "SELECT 1")
-                with running_gateway(url, wake_route=True) as gw:
+                # Every socket on one token, more of them than the per-token and connection
+                # caps' defaults allow: the bench measures fan-out, not the caps.
+                most = max(max(cfg["sockets"]), cfg["frozen"]["sockets"]) + 100
+                with running_gateway(url, wake_route=True, ws_max_per_token=most, max_connections=most) as gw:
                     gw_target = GatewayTarget(gw, conn, token)
                     node_target = NodeTarget(node)
                     results = asyncio.run(_measure(cfg, gw_target, node_target))

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from gateway.app import init_app
 from gateway.keys import TAILER
+from gateway.limits import make_runner
 from gateway.settings import load_settings
 
 
@@ -32,7 +33,7 @@ async def serve(database_url: str, host: str, port: int) -> None:
     settings = load_settings(None, database_url=database_url, host=host, port=port)
     app = init_app(settings)
     app.router.add_post("/bench/wake", wake)
-    runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout, access_log=None, handle_signals=False)
+    runner = make_runner(app, settings)
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.host, settings.port)

@@ -8,6 +8,7 @@ GOING_AWAY first, so the in-flight requests that aiohttp then waits for can fini
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import weakref
@@ -17,7 +18,8 @@ from aiohttp import WSCloseCode, web
 
 from gateway.dashboard import setup_dashboard
 from gateway.http_errors import http_error
-from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, TAILER
+from gateway.keys import AUTH_FAILURES, DATABASE, HUB, METRICS, SETTINGS, SOCKETS, SOCKETS_PER_TOKEN, TAILER
+from gateway.limits import AuthFailures
 from gateway.metrics import Metrics
 from gateway.procedures import Database
 from gateway.routes import setup_routes
@@ -35,6 +37,8 @@ def init_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[SOCKETS] = weakref.WeakSet()
+    app[SOCKETS_PER_TOKEN] = collections.Counter()
+    app[AUTH_FAILURES] = AuthFailures(settings.auth_max_failures, settings.auth_failure_window)
     app.cleanup_ctx.append(_database_and_tailer)
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
@@ -63,11 +67,14 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     metrics = app[METRICS]
     url = settings.database()
+    ca = None if settings.database_ssl_ca is None else str(settings.database_ssl_ca)
     db = Database(url, size=settings.pool_size, connect_timeout=settings.connect_timeout,
-                  query_timeout=settings.query_timeout, observe=metrics.procedure_call)
+                  query_timeout=settings.query_timeout, observe=metrics.procedure_call,
+                  ssl_mode=settings.database_ssl_mode, ssl_ca=ca)
     # The tailer has its own connection, so a busy pool never delays events.
     tail_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
-                       query_timeout=settings.query_timeout, observe=metrics.procedure_call)
+                       query_timeout=settings.query_timeout, observe=metrics.procedure_call,
+                       ssl_mode=settings.database_ssl_mode, ssl_ca=ca)
     hub = Hub(metrics, settings.ws_max_pending_bytes)
     tailer = Tailer(tail_db, hub, metrics, settings.poll_interval, on_outage=db.discard_idle)
     db.on_events = tailer.wake

@@ -1,9 +1,14 @@
 """Bearer tokens: who is calling, and what that caller may do.
 
-A token arrives in ``Authorization: Bearer <token>`` or, for browsers' WebSockets which
-cannot set headers, in a ``token`` query parameter. The database keeps only its SHA-256
+A token arrives in ``Authorization: Bearer <token>`` or, on ``/ws`` only (browsers'
+WebSockets cannot set headers), in a ``token`` query parameter: anywhere else a query token
+is refused, since URLs end up in proxy and server logs. The database keeps only its SHA-256
 (``sp_crear_token``), and ``sp_validar_token`` says whose it is on every request, so a
 revoked token stops working at once.
+
+Failed lookups (malformed or unknown tokens) are counted per client address
+(:class:`gateway.limits.AuthFailures`); an address over the limit is answered 429 before
+any database call, so sending random tokens buys no database work.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from aiohttp import web
 
 from gateway import procedures
 from gateway.http_errors import forbidden, unauthorized
+from gateway.keys import AUTH_FAILURES, DATABASE
 
 TOKEN_PREFIX = "seg_"
 # Tokens this gateway makes are seg_ + 43 url-safe characters; a deployment may record
@@ -59,8 +65,18 @@ class Caller:
         return self.role == "gtr" or (asesor_asignado is not None and asesor_asignado == self.asesor_id)
 
 
-def bearer_token(request: web.Request) -> str:
-    """The request's token, checked for shape only (no database call). 401 when absent."""
+def _address(request: web.Request) -> str:
+    return request.remote or ""
+
+
+def bearer_token(request: web.Request, *, query_token: bool = False) -> str:
+    """The request's token, checked for shape only (no database call). 401 when absent,
+    malformed, or in the query string where ``query_token`` is not allowed (only /ws);
+    429 when the client's address is over its failed-authentication limit."""
+    request.app[AUTH_FAILURES].check(_address(request))
+    if not query_token and "token" in request.query:
+        raise unauthorized("send the token in the Authorization header (Bearer); "
+                           "?token= is accepted on /ws only")
     header = request.headers.get("Authorization")
     token: str | None = None
     if header is not None:
@@ -68,18 +84,23 @@ def bearer_token(request: web.Request) -> str:
         if scheme.lower() != "bearer":
             raise unauthorized("the Authorization header must be 'Bearer <token>'")
         token = value.strip()
-    else:
+    elif query_token:
         token = request.query.get("token")
     if not token:
         raise unauthorized()
     if not _TOKEN_SHAPE.match(token):
+        request.app[AUTH_FAILURES].failed(_address(request))
         raise unauthorized("malformed bearer token")
     return token
 
 
-async def authenticate(db: procedures.Database, token: str) -> Caller:
-    """Who ``token`` belongs to. 401 for an unknown, revoked or inactive asesor's token."""
-    identity = await procedures.validar_token(db, token_sha256(token))
+async def authenticate(request: web.Request, token: str) -> Caller:
+    """Who ``token`` belongs to. 401 for an unknown, revoked or inactive asesor's token
+    (counted against the client's address); 429 when the address is over its limit."""
+    failures = request.app[AUTH_FAILURES]
+    failures.check(_address(request))  # again: a body read may have taken a while
+    identity = await procedures.validar_token(request.app[DATABASE], token_sha256(token))
     if identity is None:
+        failures.failed(_address(request))
         raise unauthorized("unknown or revoked token")
     return Caller(token_id=identity.token_id, role=identity.rol, asesor_id=identity.asesor_id)

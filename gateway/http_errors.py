@@ -28,11 +28,12 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """A refusal decided by the gateway itself (authentication, input, routing)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def unauthorized(message: str = "a valid bearer token is required") -> ApiError:
@@ -76,7 +77,7 @@ def http_error(exc: BaseException) -> HttpError:
     """The HTTP answer for ``exc``. Every error answer of the gateway goes through here."""
     if isinstance(exc, ApiError):
         # the gateway's own refusal: its status and code are already decided
-        return HttpError(exc.status, exc.code, exc.message)
+        return HttpError(exc.status, exc.code, exc.message, exc.headers)
     if isinstance(exc, ProcedureRefused):
         # a procedure's SIGNAL: status and slug from the catalogue, the procedure's message
         entry = CATALOGUE[exc.code]

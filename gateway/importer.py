@@ -19,6 +19,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import stat
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -239,15 +241,40 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"rows per transaction, 1-10000 (default {BATCH_SIZE})")
 
 
+class FileChanged(OSError):
+    """The file changed while it was being read (still being written?): nothing was loaded."""
+
+
+def read_whole_file(path: Path) -> bytes:
+    """Every byte of ``path``, or FileChanged when it grew, shrank or was rewritten while
+    being read: a file still being written would otherwise load only its first part."""
+    with path.open("rb") as stream:
+        before = os.fstat(stream.fileno())
+        data = stream.read()
+        after = os.fstat(stream.fileno())
+    if stat.S_ISREG(before.st_mode) and (
+            len(data) != after.st_size
+            or (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns)):
+        raise FileChanged(f"{path} changed while it was being read (is it still being written?); "
+                          "nothing was loaded: run the import again once the file is complete")
+    return data
+
+
 def main(args: argparse.Namespace) -> int:
     """``seguimiento import``: exit 0 when every row loaded, 1 when some were rejected."""
     from gateway.cli import CommandError
 
     url = DatabaseUrl.from_args_or_env(args.database_url)
     try:
-        data = args.csv_file.read_bytes()
+        data = read_whole_file(args.csv_file)
     except OSError as exc:
-        raise CommandError(f"cannot read {args.csv_file}: {exc.strerror}") from exc
+        raise CommandError(f"cannot read {args.csv_file}: {exc.strerror or exc}") from exc
+    if data and not data.endswith((b"\n", b"\r")):
+        # Many tools end a CSV without a line ending, but a copy or an export that was cut
+        # short does too: load it, and say so, so a cut last row does not go unnoticed.
+        last = data.count(b"\n") + 1
+        print(f"{args.csv_file}:{last}: warning: the last line has no line ending; if the file was cut "
+              "short, its last row may be incomplete", file=sys.stderr)
     try:
         report = asyncio.run(_import(url, data, args))
     except (ImportFileError, DatabaseError) as exc:

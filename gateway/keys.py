@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import collections
 import weakref
 
 from aiohttp import web
 
+from gateway.limits import AuthFailures
 from gateway.metrics import Metrics
 from gateway.procedures import Database
 from gateway.settings import Settings
@@ -17,3 +19,6 @@ DATABASE = web.AppKey("database", Database)
 HUB = web.AppKey("hub", Hub)
 TAILER = web.AppKey("tailer", Tailer)
 SOCKETS = web.AppKey("sockets", weakref.WeakSet[web.WebSocketResponse])
+AUTH_FAILURES = web.AppKey("auth_failures", AuthFailures)
+# Open WebSockets per token id (SEGUIMIENTO_WS_MAX_PER_TOKEN caps them).
+SOCKETS_PER_TOKEN = web.AppKey("sockets_per_token", collections.Counter[int])

@@ -7,8 +7,9 @@ validation mode, answers in its serialization mode, every error as the one error
 by hand a second time, so a field added to a model is documented by the same change.
 
 What a route may refuse follows from its shape: a JSON body may be malformed (400), too
-large (413) or not fit (422); a CSV body may be too large or lack its header (413, 422); a
-query may not fit (422); a token may be missing or dead (401) and a role wrong (403); an
+large (413), too slow (408) or not fit (422); a CSV body may be too large, too slow or lack
+its header (413, 408, 422); a query may not fit (422); a token may be missing or dead (401),
+its client over the failed-login limit (429), and a role wrong (403); an
 id may name no customer (404); and a route that calls the database answers 503 while it
 is unreachable (500 only for a bug or an undocumented database error, which is logged).
 A route adds its own refusals (409, a 403 that depends on the customer) in the table.
@@ -43,10 +44,12 @@ GATEWAY_CODES: dict[int, tuple[str, ...]] = {
     403: ("forbidden",),
     404: ("not_found",),
     405: ("method_not_allowed",),
+    408: ("request_timeout",),
     413: ("payload_too_large",),
     422: ("validation_error",),
+    429: ("too_many_failed_logins", "too_many_websockets"),
     500: ("database_error", "internal_error"),
-    503: ("database_unavailable", "database_busy"),
+    503: ("database_unavailable", "database_busy", "too_many_connections"),
 }
 
 STATUS_TEXT = {
@@ -57,9 +60,11 @@ STATUS_TEXT = {
     401: "Unauthorized: no token, a malformed one, or one unknown or revoked",
     403: "Forbidden",
     404: "Not Found",
+    408: "Request Timeout: the body stopped arriving (SEGUIMIENTO_BODY_TIMEOUT)",
     409: "Conflict: the customer's state or lock does not allow it",
     413: "Payload Too Large",
     422: "Unprocessable: the body, query or an argument does not fit",
+    429: "Too many failed authentications from this address (Retry-After), or WebSockets on this token",
     500: "A bug or an undocumented database error (logged; the body has no trace)",
     503: "The database is unreachable or busy: retry after Retry-After seconds",
 }
@@ -84,13 +89,13 @@ def refusals(route: Route) -> list[int]:
     """Every error status ``route`` may answer (see the module's docstring)."""
     statuses = set(route.refusals)
     if route.body is not None:
-        statuses |= {400, 413, 422}
+        statuses |= {400, 408, 413, 422}
     elif route.body_media_type != "application/json":
-        statuses |= {413, 422}
+        statuses |= {408, 413, 422}
     if route.query is not None:
         statuses.add(422)
     if route.access != "public":
-        statuses |= {401, 500, 503}
+        statuses |= {401, 429, 500, 503}
     if route.access in ("gtr", "asesor"):
         statuses.add(403)
     if _PATH_PARAMETER.search(route.path):
@@ -122,7 +127,9 @@ def document(routes: Sequence[Route]) -> dict[str, Any]:
                 BEARER: {"type": "http", "scheme": "bearer",
                          "description": "Authorization: Bearer <token> (seguimiento token create)"},
                 QUERY_TOKEN: {"type": "apiKey", "in": "query", "name": "token",
-                              "description": "?token=<token>, for browsers' WebSockets, which cannot set headers"},
+                              "description": "?token=<token>, on /ws only: browsers' WebSockets cannot set "
+                                             "headers. Elsewhere a query token is refused (401), as URLs "
+                                             "end up in logs."},
             },
         },
     }
@@ -156,7 +163,10 @@ def _operation(route: Route, schemas: _Schemas, codes: dict[int, tuple[str, ...]
     }
     if route.description:
         operation["description"] = route.description
-    operation["security"] = [] if route.access == "public" else [{BEARER: []}, {QUERY_TOKEN: []}]
+    if route.access == "public":
+        operation["security"] = []
+    else:
+        operation["security"] = [{BEARER: []}, {QUERY_TOKEN: []}] if route.query_token else [{BEARER: []}]
     parameters = [_path_parameter(name) for name in _PATH_PARAMETER.findall(route.path)]
     if route.query is not None:
         parameters += _query_parameters(route.query)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
@@ -84,6 +86,7 @@ TRANSIENT_CONFLICT = frozenset({
     1213,  # ER_LOCK_DEADLOCK
 })
 DEADLOCK = 1213
+SSL_CONNECTION_ERROR = 2026  # CR_SSL_CONNECTION_ERROR: no TLS offered, or the handshake failed
 PROCEDURE_SQLSTATE = "45000"
 # A deadlock victim was rolled back whole (every procedure's exit handler does ROLLBACK),
 # so the call can be made again safely.
@@ -127,6 +130,72 @@ def server_offers_tls(url: DatabaseUrl, timeout: float) -> bool:
         conn.close()
 
 
+SslMode = Literal["disabled", "preferred", "required", "verify_identity"]
+
+
+class TlsRequired(DatabaseUnavailable):
+    """The database did not give an encrypted, verified session, and TLS is required."""
+
+
+def tls_arguments(mode: SslMode, ca: str | None) -> dict[str, object]:
+    """The asyncio client's TLS arguments for a mode that insists on TLS (the CA file is
+    given separately: see :func:`_open_connection`)."""
+    args: dict[str, object] = {"ssl_disabled": False}
+    if ca is not None or mode == "verify_identity":
+        args["ssl_verify_cert"] = True
+    if mode == "verify_identity":
+        args["ssl_verify_identity"] = True
+    return args
+
+
+def certificate_names(cert: dict[str, Any], host: str) -> bool:
+    """Whether a verified peer certificate (``getpeercert()``) names ``host``: an IP address
+    among its IP subjectAltNames, or a DNS name among its DNS ones (a ``*.`` wildcard
+    standing for one leftmost label). The common name is not used, as in browsers."""
+    names = cert.get("subjectAltName", ())
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        return any(kind == "IP Address" and ipaddress.ip_address(value.strip()) == address
+                   for kind, value in names)
+    wanted = host.lower().rstrip(".").split(".")
+    for kind, value in names:
+        if kind != "DNS":
+            continue
+        pattern = value.lower().rstrip(".").split(".")
+        if len(pattern) != len(wanted):
+            continue
+        pairs = enumerate(zip(pattern, wanted, strict=True))
+        if all(p == w or (i == 0 and p == "*" and len(wanted) > 2) for i, (p, w) in pairs):
+            return True
+    return False
+
+
+async def _open_connection(ssl_ca: str | None, **kwargs: Any) -> Connection:
+    """An asyncio connection (as ``mysql.connector.aio.connect``, which builds and connects
+    the same class); ``ssl_ca``: the CA file the server's certificate must chain to.
+
+    mysql-connector's asyncio client refuses ``ssl_ca`` without a client certificate (its
+    option check wants ``ssl_cert`` and ``ssl_key`` whenever any of the three is given),
+    although its TLS handshake uses a CA alone correctly. So the CA is set after that check.
+    tests/gateway/test_tls.py fails if a certificate from another CA were then accepted.
+    """
+    conn = mysql.connector.aio.MySQLConnection(**kwargs)
+    if ssl_ca is not None:
+        conn._ssl_ca = ssl_ca
+    try:
+        await conn.connect()
+    except BaseException:
+        # A refused handshake leaves the client's socket open: close it here.
+        if conn._socket is not None:
+            with contextlib.suppress(Exception):
+                await conn._socket.close_connection()
+        raise
+    return conn
+
+
 def _connection_survives(exc: BaseException) -> bool:
     """Whether a connection that raised ``exc`` is still in a clean state to reuse."""
     translated = translate_error(exc) if isinstance(exc, Exception) else None
@@ -158,8 +227,12 @@ class Database:
         connect_timeout: float = 5.0,
         query_timeout: float = 30.0,
         observe: CallObserver | None = None,
+        ssl_mode: SslMode = "preferred",
+        ssl_ca: str | None = None,
     ) -> None:
         self.url = url
+        self.ssl_mode = ssl_mode
+        self.ssl_ca = ssl_ca
         self.size = size
         self._connect_timeout = connect_timeout
         self._query_timeout = query_timeout
@@ -169,18 +242,47 @@ class Database:
         self._closed = False
         self.on_events: Callable[[], None] = lambda: None
         self.reachable: bool | None = None  # None until the first call says
-        self.tls: bool | None = None  # whether the server offers TLS; asked once
+        # Whether sessions use TLS: decided by the mode, or (preferred) asked once.
+        self.tls: bool | None = {"disabled": False, "preferred": None}.get(ssl_mode, True)
 
     async def _connect(self) -> Connection:
         if self.tls is None:
             self.tls = await asyncio.to_thread(server_offers_tls, self.url, self._connect_timeout)
-        conn = await mysql.connector.aio.connect(
-            **self.url.connect_args(),
-            autocommit=True,
-            time_zone="+00:00",
-            ssl_disabled=not self.tls,
-            connection_timeout=max(1, round(self._connect_timeout)),
-        )
+        tls: dict[str, object] = {"ssl_disabled": not self.tls}
+        if self.ssl_mode in ("required", "verify_identity"):
+            tls = tls_arguments(self.ssl_mode, self.ssl_ca)
+        try:
+            conn = await _open_connection(
+                self.ssl_ca if self.ssl_mode in ("required", "verify_identity") else None,
+                **self.url.connect_args(),
+                autocommit=True,
+                time_zone="+00:00",
+                connection_timeout=max(1, round(self._connect_timeout)),
+                **tls,
+            )
+        except (mysql.connector.Error, TypeError, ssl.SSLError) as exc:
+            # With TLS required the client refuses a server (or a man-in-the-middle) that does
+            # not offer it, or whose certificate does not verify; some of those refusals come
+            # out of mysql.connector as a TypeError. Never fall back to plain text.
+            tls_refused = not isinstance(exc, mysql.connector.Error) or exc.errno == SSL_CONNECTION_ERROR
+            if self.ssl_mode in ("required", "verify_identity") and tls_refused:
+                raise TlsRequired(f"no TLS session with the database (database_ssl_mode "
+                                  f"{self.ssl_mode}): {exc}") from exc
+            raise
+        if self.ssl_mode in ("required", "verify_identity") and not conn.is_secure:
+            # Belt and braces: whatever the client library did, a plain session is not used.
+            await conn.close()
+            raise TlsRequired(f"the database session is not encrypted (database_ssl_mode {self.ssl_mode})")
+        if self.ssl_mode == "verify_identity":
+            # mysql-connector's asyncio client asks for the host name check but starts TLS
+            # without the host name, so the check never happens (a certificate for any name
+            # from the right CA passed): the gateway checks the verified certificate itself.
+            writer = getattr(conn._socket, "_writer", None)
+            cert = writer.get_extra_info("peercert") if writer is not None else None
+            if not cert or not certificate_names(cert, self.url.host):
+                await conn.close()
+                raise TlsRequired(f"the database's certificate does not name {self.url.host} "
+                                  "(database_ssl_mode verify_identity)")
         # The database must give up on a lock before the gateway gives up on the call: it
         # then rolls the call back and the answer (503 database_busy) truly means nothing
         # changed. With the server's default (50 s) past the query timeout (30 s), a call the

@@ -21,7 +21,8 @@ from gateway import importer, openapi, procedures
 from gateway.auth import Caller, authenticate, bearer_token
 from gateway.errors import ErrorCode
 from gateway.http_errors import ApiError, forbidden, http_error, invalid
-from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, TAILER
+from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, SOCKETS_PER_TOKEN, TAILER
+from gateway.limits import read_body
 from gateway.models import (
     BIGINT_MAX,
     Ack,
@@ -84,6 +85,9 @@ class Route:
     refusals: tuple[int, ...] = ()
     error_bodies: dict[int, type[BaseModel]] = field(default_factory=dict)  # not ErrorBody at that status
     description: str = ""
+    # The token may come as ?token= (only /ws: browsers' WebSockets cannot set headers);
+    # the handler reads it with bearer_token(request, query_token=route.query_token).
+    query_token: bool = False
 
 
 def setup_routes(app: web.Application) -> None:
@@ -116,7 +120,8 @@ def _cliente_id(request: web.Request) -> int:
 async def _body(request: web.Request, model: type[M]) -> M:
     """The request body as ``model``: 413 when too large, 400 when not JSON, 422 when it
     does not fit. An empty body counts as ``{}``."""
-    raw = await request.read()  # aiohttp refuses bodies over client_max_size with 413
+    settings = request.app[SETTINGS]
+    raw = await read_body(request, settings.max_body_bytes, settings.body_timeout)
     if not raw.strip():
         data: object = {}
     else:
@@ -132,7 +137,7 @@ async def _body(request: web.Request, model: type[M]) -> M:
 async def _start(request: web.Request, model: type[M]) -> tuple[Caller, M]:
     token = bearer_token(request)
     body = await _body(request, model)
-    return await authenticate(_db(request), token), body
+    return await authenticate(request, token), body
 
 
 async def _asesor_start(request: web.Request, model: type[A]) -> tuple[int, int, A]:
@@ -144,7 +149,7 @@ async def _asesor_start(request: web.Request, model: type[A]) -> tuple[int, int,
 
 
 async def _caller(request: web.Request) -> Caller:
-    return await authenticate(_db(request), bearer_token(request))
+    return await authenticate(request, bearer_token(request))
 
 
 def _not_yours(cliente_id: int) -> ProcedureRefused:
@@ -171,17 +176,19 @@ async def derivar_cliente(request: web.Request) -> web.Response:
 
 async def importar_csv(request: web.Request) -> web.Response:
     """Bulk import of a CSV body (see gateway/importer.py), GTR only. The body may be far
-    larger than other requests (import_max_bytes), so it is read here with its own cap."""
+    larger than other requests (import_max_bytes), so it is read here with its own cap.
+
+    Nothing is loaded until the whole body has arrived: a body over the cap is 413, one
+    that stops arriving 408, one the client cuts short fails the request; none loads a row."""
     token = bearer_token(request)
-    query = ImportQuery.model_validate({k: v for k, v in request.query.items() if k != "token"})
-    limit = request.app[SETTINGS].import_max_bytes
+    query = ImportQuery.model_validate(dict(request.query))
+    settings = request.app[SETTINGS]
+    limit = settings.import_max_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, "payload_too_large", f"the CSV is larger than {limit} bytes")
-    caller = await authenticate(_db(request), token)
+    caller = await authenticate(request, token)
     caller.require_gtr()
-    data = await request.content.read(limit + 1)
-    if len(data) > limit:
-        raise ApiError(413, "payload_too_large", f"the CSV is larger than {limit} bytes")
+    data = await read_body(request, limit, settings.body_timeout)
     try:
         report = await importer.run_import(data, importer.load_with(_db(request), query.origen, query.skipDuplicates))
     except importer.ImportFileError as exc:
@@ -203,8 +210,8 @@ async def crear_asesor(request: web.Request) -> web.Response:
 
 async def listar_clientes(request: web.Request) -> web.Response:
     token = bearer_token(request)
-    query = ListQuery.model_validate({k: v for k, v in request.query.items() if k != "token"})
-    caller = await authenticate(_db(request), token)
+    query = ListQuery.model_validate(dict(request.query))
+    caller = await authenticate(request, token)
     asesor_id = query.asesorId
     if caller.role == "asesor":
         if asesor_id is not None and asesor_id != caller.asesor_id:
@@ -368,7 +375,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     """Live events: ``GET /ws?since=<outbox id>&token=<token>``."""
     if not _origin_allowed(request):
         raise forbidden("this Origin may not open the WebSocket")
-    token = bearer_token(request)
+    token = bearer_token(request, query_token=WEBSOCKET_ROUTE.query_token)
     since: int | None = None
     if "since" in request.query:
         try:
@@ -377,10 +384,26 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             since = -1
         if not 0 <= since <= BIGINT_MAX:
             raise invalid("since must be an outbox id (0 or more)")
-    caller = await authenticate(_db(request), token)
+    caller = await authenticate(request, token)
     hub = request.app[HUB]
     if hub.last_id is None:
         raise procedures.DatabaseUnavailable("the outbox tailer has not reached the database yet")
+    settings = request.app[SETTINGS]
+    per_token = request.app[SOCKETS_PER_TOKEN]
+    if per_token[caller.token_id] >= settings.ws_max_per_token:
+        raise ApiError(429, "too_many_websockets",
+                       f"this token already has {settings.ws_max_per_token} WebSockets open (ws_max_per_token)")
+    per_token[caller.token_id] += 1
+    try:
+        return await _serve_socket(request, caller, since)
+    finally:
+        per_token[caller.token_id] -= 1
+        if per_token[caller.token_id] <= 0:
+            del per_token[caller.token_id]
+
+
+async def _serve_socket(request: web.Request, caller: Caller, since: int | None) -> web.StreamResponse:
+    hub = request.app[HUB]
     settings = request.app[SETTINGS]
     ws = web.WebSocketResponse(compress=False, heartbeat=settings.ws_heartbeat, max_msg_size=64 * 1024)
     await ws.prepare(request)
@@ -463,12 +486,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/metrics", metrics, "Prometheus metrics (no token; restrict it at the network).", "public",
           response_media_type="text/plain"),
     Route("GET", "/openapi.json", openapi_json, "This document (no token).", "public"),
-    Route("GET", "/ws", websocket, "Live events over a WebSocket (upgrade this request).", "any",
-          query=WebSocketQuery, status=101, refusals=(400, 403, 422),
+    WEBSOCKET_ROUTE := Route(
+          "GET", "/ws", websocket, "Live events over a WebSocket (upgrade this request).", "any",
+          query=WebSocketQuery, status=101, refusals=(400, 403, 422), query_token=True,
           description="Messages: {type, id, data} JSON text frames in id order (docs/api.md, WebSocket). "
                       "Refusals come before the upgrade, as HTTP errors (400: not a WebSocket upgrade; 403: "
                       "Origin not allowed; 422: bad since). After it, close codes 1001 (gateway stopping), "
                       "1013 (fell behind or database unreachable: reconnect with since), 4000 (resync); a "
                       "client's own frames are ignored, but one over 64 KiB is cut with 1009, text that is not "
-                      "UTF-8 with 1007, a protocol error with 1002."),
+                      "UTF-8 with 1007, a protocol error with 1002. 429 too_many_websockets: the token "
+                      "holds SEGUIMIENTO_WS_MAX_PER_TOKEN sockets already."),
 )

@@ -28,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to listen on (default: $SEGUIMIENTO_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on, 0 for any free one "
                                                  "(default: $SEGUIMIENTO_PORT or 8080)")
+    parser.add_argument("--database-ssl-mode", choices=("disabled", "preferred", "required", "verify_identity"),
+                        help="TLS to the database (default: $SEGUIMIENTO_DATABASE_SSL_MODE or preferred: TLS "
+                             "when offered, else plain text; required and verify_identity never fall back)")
+    parser.add_argument("--database-ssl-ca", type=Path, metavar="FILE",
+                        help="CA certificate the database's certificate must be signed by "
+                             "(default: $SEGUIMIENTO_DATABASE_SSL_CA; needed by verify_identity)")
     parser.add_argument("--settings", type=Path, metavar="FILE",
                         help="a KEY=value file of SEGUIMIENTO_* settings (the environment wins over it)")
 
@@ -39,7 +45,8 @@ def main(args: argparse.Namespace) -> int:
     if args.settings is not None and not args.settings.is_file():
         raise CommandError(f"no settings file {args.settings}")
     try:
-        settings = load_settings(args.settings, database_url=args.database_url, host=args.host, port=args.port)
+        settings = load_settings(args.settings, database_url=args.database_url, host=args.host, port=args.port,
+                                 database_ssl_mode=args.database_ssl_mode, database_ssl_ca=args.database_ssl_ca)
     except ValidationError as exc:
         raise CommandError(f"bad settings: {exc}") from exc
     settings.database()  # a missing or malformed URL fails here, before anything starts
@@ -55,10 +62,10 @@ def main(args: argparse.Namespace) -> int:
 async def serve(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT; prints ``listening on http://HOST:PORT`` once ready."""
     from gateway.app import init_app
+    from gateway.limits import make_runner
 
     app = init_app(settings)
-    runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout, access_log=None,
-                           handle_signals=False)
+    runner = make_runner(app, settings)
     await runner.setup()
     try:
         site = web.TCPSite(runner, settings.host, settings.port)

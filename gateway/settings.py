@@ -8,9 +8,9 @@ command-line option wins over both.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from gateway.dburl import DatabaseUrl, DatabaseUrlError
@@ -38,6 +38,27 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=128 * 1024, ge=1024)
     # POST /api/importaciones reads its CSV with its own cap (100,000 leads are ~5 MB).
     import_max_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # Connections: an idle keep-alive connection is closed after keepalive_timeout; a request
+    # whose line and headers have not all arrived header_timeout after its first byte is cut
+    # (a client holding a partial header); a body that stops arriving for body_timeout is
+    # answered 408. Past max_connections open connections, a new one is answered 503 and closed.
+    keepalive_timeout: float = Field(default=15.0, gt=0)
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, gt=0)
+    max_connections: int = Field(default=1000, ge=1)
+    # WebSockets one token may hold open at once (a dashboard needs one per tab).
+    ws_max_per_token: int = Field(default=20, ge=1)
+    # A client address whose token lookups failed auth_max_failures times within
+    # auth_failure_window seconds gets 429 (Retry-After) for every token until the window
+    # ends, without a database call: random tokens cannot buy database work.
+    auth_max_failures: int = Field(default=20, ge=1)
+    auth_failure_window: float = Field(default=60.0, gt=0)
+    # TLS to the database: disabled; preferred (TLS when the server offers it, else plain
+    # text: a man-in-the-middle can downgrade it); required (TLS or no connection; the
+    # certificate is checked against database_ssl_ca when one is given); verify_identity
+    # (TLS, certificate signed by database_ssl_ca and naming the URL's host).
+    database_ssl_mode: Literal["disabled", "preferred", "required", "verify_identity"] = "preferred"
+    database_ssl_ca: Path | None = None
     connect_timeout: float = Field(default=5.0, gt=0)
     query_timeout: float = Field(default=30.0, gt=0)
     # On SIGTERM/SIGINT: how long in-flight requests may take to finish.
@@ -49,6 +70,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
         return value
+
+    @model_validator(mode="after")
+    def _ca_for_verify_identity(self) -> Settings:
+        if self.database_ssl_mode == "verify_identity" and self.database_ssl_ca is None:
+            raise ValueError("database_ssl_mode verify_identity needs database_ssl_ca (the CA certificate file)")
+        if self.database_ssl_ca is not None and not self.database_ssl_ca.is_file():
+            raise ValueError(f"database_ssl_ca: no file {self.database_ssl_ca}")
+        return self
 
     def database(self) -> DatabaseUrl:
         """The parsed database URL (``SEGUIMIENTO_DATABASE_URL``)."""

@@ -19,6 +19,12 @@ Every subscriber has a cursor: the id of the last event it was given (or skipped
 asesor). A new subscriber first reads the outbox from its ``since`` itself, then turns
 live in the same step of the event loop in which it has caught up with the tailer, so no
 event falls between the backlog and the live stream and none comes twice.
+
+An asesor's backlog (``since``) is limited to what it may see now: in full, the events of
+the customers it holds now (read with the board, ``sp_listar_clientes``), and of any other
+customer only the state changes that carry no personal data (how it left, who took it).
+Without that, ``/ws?since=0`` replayed a week of names, phones and wizard answers of
+customers already taken away from it. Events after that board read follow the live rule.
 """
 
 from __future__ import annotations
@@ -42,6 +48,11 @@ from gateway.procedures import DatabaseError, OutboxEvent
 log = logging.getLogger(__name__)
 
 READ_BATCH = 1000
+# Events whose payload holds ids and states only (no nombre, telefono or datos): an asesor's
+# backlog may show them for customers it no longer holds, so its board can drop them.
+STATE_ONLY_EVENTS = frozenset({"CLIENT_REASSIGNED", "CLIENT_IN_GESTION", "CLIENT_COMPLETED",
+                               "CLIENT_RETURNED_TO_GTR"})
+BOARD_PAGE = 1000  # sp_listar_clientes' largest page
 RESYNC_REQUIRED = "RESYNC_REQUIRED"
 # Close codes (4000-4999 are the application's own).
 CLOSE_RESYNC = 4000  # the client must reload its board and subscribe again
@@ -159,13 +170,16 @@ class Hub:
             self.send_resync(sub, {"since": since, "oldestId": limits.primer_id, "latestId": limits.ultimo_id})
             return False
         sub.cursor = since
+        replayable: Callable[[OutboxEvent], bool] = sub.wants
+        if sub.role == "asesor" and sub.asesor_id is not None:
+            replayable = await _asesor_replay_filter(sub, db)
         while not sub.closed:
             events = await procedures.outbox_leer(db, sub.cursor, READ_BATCH)
             if events and events[0].id != sub.cursor + 1:
                 # purged while we read: the gap cannot be filled
                 self.send_resync(sub, {"since": since, "oldestId": events[0].id, "latestId": limits.ultimo_id})
                 return False
-            chunks = [text_frame(encode_message(e.event_type, e.id, e.payload)) for e in events if sub.wants(e)]
+            chunks = [text_frame(encode_message(e.event_type, e.id, e.payload)) for e in events if replayable(e)]
             if events:
                 sub.cursor = events[-1].id
             if chunks:
@@ -215,6 +229,30 @@ class Hub:
         """Wait for the sockets being closed by the hub."""
         if self._closing:
             await asyncio.gather(*self._closing, return_exceptions=True)
+
+
+async def _asesor_replay_filter(sub: Subscriber, db: procedures.Database) -> Callable[[OutboxEvent], bool]:
+    """Which backlog events an asesor socket may be sent (see the module docstring)."""
+    assert sub.asesor_id is not None
+    page = await procedures.listar_clientes(db, None, sub.asesor_id, BOARD_PAGE, 0)
+    as_of = page.snapshot_outbox_id
+    held = {c.cliente_id for c in page.clientes}
+    offset = BOARD_PAGE
+    while offset < page.total:
+        # Later pages are read after as_of: a customer that left meanwhile is missing (its
+        # older events are withheld, as they should be), one that came is included.
+        more = await procedures.listar_clientes(db, None, sub.asesor_id, BOARD_PAGE, offset)
+        if not more.clientes:
+            break
+        held.update(c.cliente_id for c in more.clientes)
+        offset += BOARD_PAGE
+
+    def replayable(event: OutboxEvent) -> bool:
+        if not sub.wants(event):
+            return False
+        return event.id > as_of or event.cliente_id in held or event.event_type in STATE_ONLY_EVENTS
+
+    return replayable
 
 
 async def close_socket(ws: web.WebSocketResponse, code: int, message: bytes) -> None:

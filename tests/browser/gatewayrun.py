@@ -18,6 +18,7 @@ from aiohttp import web
 from gateway.app import init_app
 from gateway.dashboard import setup_dashboard
 from gateway.dburl import DatabaseUrl
+from gateway.limits import make_runner
 from gateway.settings import Settings
 from tests.gateway.harness import serving_url
 
@@ -56,8 +57,9 @@ class GatewayThread:
     """The gateway app (built by ``init_app``) on 127.0.0.1:``port`` in its own loop thread,
     logged in as ``url``'s app account (``tests.gateway.harness.serving_url``)."""
 
-    def __init__(self, url: DatabaseUrl, port: int | None = None) -> None:
+    def __init__(self, url: DatabaseUrl, port: int | None = None, **overrides: Any) -> None:
         self.url = url
+        self.overrides = overrides  # more settings
         self.port = port or free_port()
         self.runner: web.AppRunner | None = None
         self.loop = asyncio.new_event_loop()
@@ -83,10 +85,9 @@ class GatewayThread:
 
     async def _start(self) -> None:
         settings = Settings(database_url=serving_url(self.url).secret_url(), host="127.0.0.1", port=self.port,
-                            poll_interval=0.05, shutdown_timeout=1.0)
+                            poll_interval=0.05, shutdown_timeout=1.0, **self.overrides)
         app = with_dashboard(init_app(settings))
-        runner = web.AppRunner(app, shutdown_timeout=settings.shutdown_timeout, handle_signals=False,
-                               access_log=None)
+        runner = make_runner(app, settings)
         await runner.setup()
         try:
             await web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True).start()

@@ -35,7 +35,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from gateway.models import BIGINT_MAX
-from tests.fuzz.conftest import World, examples_per_route, fuzz_seed, snapshot
+from tests.fuzz.conftest import FUZZ_AUTH_FAILURES, World, examples_per_route, fuzz_seed, snapshot
 from tests.gateway.harness import Api, Listener, last_outbox_id, listen, run, running_gateway
 from tests.reliability.recording import Record
 from tests.support import Db
@@ -338,7 +338,8 @@ async def test_websocket_attacks_change_nothing_and_others_keep_their_events(db:
     since = last_outbox_id(db)
     tally = WsTally()
     started = time.monotonic()
-    async with running_gateway(db.url) as gw, aiohttp.ClientSession() as session:
+    async with running_gateway(db.url, auth_max_failures=FUZZ_AUTH_FAILURES) as gw, \
+            aiohttp.ClientSession() as session:
         gtr = Api(session, gw.base, world.tokens["gtr"])
         gtr_socket = await listen(session, gw.base, world.tokens["gtr"], since=since)
         ana_socket = await listen(session, gw.base, world.tokens["ana"], since=since)

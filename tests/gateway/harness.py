@@ -42,6 +42,7 @@ from gateway.app import init_app
 from gateway.auth import new_token, token_sha256
 from gateway.dburl import DatabaseUrl
 from gateway.keys import METRICS
+from gateway.limits import make_runner
 from gateway.migrate import migrate
 from gateway.settings import Settings
 from tests.support import Db
@@ -205,8 +206,9 @@ async def running_gateway(url: DatabaseUrl, **overrides: Any) -> AsyncIterator[G
     values: dict[str, Any] = {"database_url": url_text(serving_url(url)), "host": "127.0.0.1", "port": 0,
                               "poll_interval": 0.1, "shutdown_timeout": 2.0}
     values.update(overrides)
-    app = init_app(Settings(**values))
-    runner = web.AppRunner(app, shutdown_timeout=values["shutdown_timeout"], handle_signals=False)
+    settings = Settings(**values)
+    app = init_app(settings)
+    runner = make_runner(app, settings)
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -162,7 +162,8 @@ async def test_delivery_on_one_gateway_and_split_over_two(db: Db, people: People
     rec.faults = "none (a measurement)"
     rec.inputs = "configuration one: every socket on gateway 1; two: half on each of 2 `seguimiento serve` processes"
     raise_fd_limit()
-    env = {"SEGUIMIENTO_POLL_INTERVAL": POLL_INTERVAL}
+    # Every socket holds the one GTR token: more than the per-token cap's default.
+    env = {"SEGUIMIENTO_POLL_INTERVAL": POLL_INTERVAL, "SEGUIMIENTO_WS_MAX_PER_TOKEN": str(SOCKETS)}
     gateways = [GatewayProcess(db.url, env=env), GatewayProcess(db.url, env=env)]
     results: dict[str, list[dict[str, float]]] = {"one": [], "two": []}
     try:
