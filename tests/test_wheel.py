@@ -228,10 +228,35 @@ def test_compose_replayed_with_the_wheel_from_another_folder_serves_the_seed_flo
     gateway_env = {**installed.env, **network.environment("gateway", variables), **path}
     app_url = DatabaseUrl.parse(gateway_env["SEGUIMIENTO_DATABASE_URL"])
     assert app_url.user == grants.accounts_for(prefix)["app"].user
+    assert gateway_env["SEGUIMIENTO_DATABASE_SSL_MODE"] == "required"
+    if offers_tls(database):
+        # Proof that the gateway's sessions are encrypted: the server refuses the app account
+        # any other way.
+        execute_as_admin(database, f"ALTER USER {grants.accounts_for(prefix)['app'].sql()} REQUIRE SSL")
+    else:
+        # Only the machine's MariaDB 10.11, which offers no TLS; MySQL (compose's engine)
+        # and MariaDB 11.8 do, and run the step as compose writes it.
+        gateway_env["SEGUIMIENTO_DATABASE_SSL_MODE"] = "preferred"
     assert COMPOSE["services"]["gateway"]["command"] == ["seguimiento", "serve"]
     # GatewayProcess adds `serve`, the same database URL, and a free loopback port.
     with GatewayProcess(app_url, command=[installed.seguimiento], cwd=str(elsewhere), env=gateway_env) as gateway:
         seed_flow(gateway.base, token_create("--role", "gtr"), token_create)
+
+
+def offers_tls(url: DatabaseUrl) -> bool:
+    db = Db(url)  # mysql-connector uses TLS whenever the server offers it
+    try:
+        return bool(db.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")[0]["Value"])
+    finally:
+        db.close()
+
+
+def execute_as_admin(url: DatabaseUrl, statement: str) -> None:
+    db = Db(url)
+    try:
+        db.execute(statement)
+    finally:
+        db.close()
 
 
 @run(timeout=90)
