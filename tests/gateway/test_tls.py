@@ -46,6 +46,16 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Datab
         yield server.url, cert, stranger
 
 
+@pytest.fixture(scope="module")
+def plain_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseUrl]:
+    """A private server that offers no TLS at all (--skip-ssl), as a downgrading
+    man-in-the-middle would look. Not the test run's own server: MySQL 9.7 and MariaDB 11.8
+    offer TLS by default, MariaDB 10.11 as packaged does not."""
+    with EmbeddedServer(tmp_path_factory.mktemp("plain") / "db", options=("--skip-ssl",)) as server:
+        migrate(server.url)
+        yield server.url
+
+
 async def call_and_cipher(db: Database) -> tuple[int, str]:
     try:
         asesor = await procedures.crear_asesor(db, "Ana")
@@ -86,19 +96,27 @@ def test_a_certificate_that_does_not_verify_gets_no_session(tls_server: tuple[Da
         cipher_of(url.model_copy(update={"host": "localhost"}), "verify_identity", ca)
 
 
-def test_a_server_without_tls_gets_plain_text_only_when_allowed(migrated_url: DatabaseUrl) -> None:
-    assert cipher_of(migrated_url, "preferred") == ""
-    assert cipher_of(migrated_url, "disabled") == ""
-    # The local server offers no TLS, as a downgrading man-in-the-middle would not: no session.
+def test_a_server_without_tls_gets_plain_text_only_when_allowed(plain_server: DatabaseUrl) -> None:
+    assert cipher_of(plain_server, "preferred") == ""
+    assert cipher_of(plain_server, "disabled") == ""
+    # A server that offers no TLS, as a downgrading man-in-the-middle would not: no session.
     for mode in ("required", "verify_identity"):
         with pytest.raises(TlsRequired):
-            cipher_of(migrated_url, mode)  # type: ignore[arg-type]
+            cipher_of(plain_server, mode)  # type: ignore[arg-type]
+
+
+def test_a_gateway_requiring_tls_answers_503_rather_than_talk_plain_text(plain_server: DatabaseUrl) -> None:
+    db = Db(plain_server)
+    try:
+        token = make_token(db, "gtr")
+    finally:
+        db.close()
+    refuses_plain_text(plain_server, token)
 
 
 @run(timeout=60)
-async def test_a_gateway_requiring_tls_answers_503_rather_than_talk_plain_text(db: Db) -> None:
-    token = make_token(db, "gtr")
-    async with running_gateway(db.url, database_ssl_mode="required", connect_timeout=2.0) as gw, \
+async def refuses_plain_text(url: DatabaseUrl, token: str) -> None:
+    async with running_gateway(url, database_ssl_mode="required", connect_timeout=2.0) as gw, \
             aiohttp.ClientSession() as session:
         status, body = await Api(session, gw.base, token).status("GET", "/api/me")
         assert status == 503 and body["error"]["code"] == "database_unavailable", body
