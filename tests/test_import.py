@@ -170,6 +170,7 @@ def test_a_connection_killed_mid_batch_leaves_nothing_half_loaded_and_a_rerun_co
     assert timer is not None
     timer.join()
     killer.close()
+    victim.close()  # the server killed it; this closes our end of the socket
     loaded = db.query("SELECT COUNT(*) AS n FROM clientes")[0]["n"]
     assert loaded == 10000, "only the first, committed batch is there"
     assert db.query("SELECT COUNT(*) AS n FROM clientes_historial")[0]["n"] == 10000
