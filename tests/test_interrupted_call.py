@@ -141,12 +141,16 @@ def test_a_killed_call_frees_the_writers_whatever_its_session_does_next(
 
 
 def test_a_finished_call_gives_the_session_its_own_wait_timeout_back(db: Db) -> None:
+    def session_wait_timeout() -> tuple[int, object]:
+        row = db.query("SELECT @@SESSION.wait_timeout AS w, @seguimiento_wait_timeout AS saved")[0]
+        return int(row["w"]), row["saved"]
+
     db.execute("SET SESSION wait_timeout = 1234")
-    cliente = db.nuevo_cliente()
+    cliente = db.nuevo_cliente()  # a call that commits
+    assert session_wait_timeout() == (1234, None)
     with pytest.raises(Exception):  # noqa: B017 - any refusal; what matters is the session after it
-        db.call("sp_derivar_cliente", cliente, 999_999, "gtr")
-    assert db.query("SELECT @@SESSION.wait_timeout AS w")[0]["w"] == 1234
-    assert db.query("SELECT @seguimiento_wait_timeout AS w")[0]["w"] is None
+        db.call("sp_derivar_cliente", cliente, 999_999, "gtr")  # a call its exit handler ends
+    assert session_wait_timeout() == (1234, None)
 
 
 def client_command() -> list[str]:
