@@ -44,7 +44,6 @@ LOCAL_ONLY = (
     "tests/browser",  # the dashboard in Chromium: the same procedures the gateway tests call
     "tests/reliability",  # long; they start private servers from the machine's own mariadbd
     "tests/fuzz",  # long; its inputs reach the same procedures as tests/test_bad_input.py
-    "tests/test_bench_smoke.py",  # the benchmarks' plumbing
     "tests/test_run.py",  # `seguimiento run` starts the machine's own mariadbd, whatever the engine
     "tests/engines",  # this harness's own tests: they start every engine themselves
 )
