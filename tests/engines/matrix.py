@@ -61,6 +61,7 @@ class Outcome:
     seconds: float = 0.0
     failures: list[str] = field(default_factory=list)
     problem: str = ""  # why the engine failed beyond its tests (not built, not started, pytest crashed)
+    log: Path | None = None  # the server's error log, kept after its server is gone
 
     @property
     def ok(self) -> bool:
@@ -139,18 +140,16 @@ def _end(proc: subprocess.Popen[bytes], ctrl_c: bool) -> None:
         proc.wait()
 
 
-def run_local(args: list[str]) -> Outcome:
-    outcome = Outcome(LOCAL)
+def run_local(outcome: Outcome, args: list[str]) -> None:
     version, where = server_version()
     outcome.version = version or "-"
     banner(f"engine {LOCAL}: {version or 'no server'} at {where}")
     run_pytest(outcome, args, dict(os.environ))
-    return outcome
 
 
-def run_engine(name: str, args: list[str]) -> Outcome:
-    """The tests on a fresh server of engine ``name``; the server is gone when this returns."""
-    outcome = Outcome(name)
+def run_engine(outcome: Outcome, args: list[str]) -> None:
+    """The tests on a fresh server of the outcome's engine; the server is gone when this returns."""
+    name = outcome.engine
     server = ChrootServer(ENGINES[name])
     begun = time.monotonic()
     try:
@@ -160,15 +159,15 @@ def run_engine(name: str, args: list[str]) -> Outcome:
             outcome.problem = str(exc)
             banner(f"engine {name}: FAILED TO START")
             print(exc, file=sys.stderr, flush=True)
-            return outcome
+            return
         outcome.version = server.version
         banner(f"engine {name}: {server.version} at 127.0.0.1:{server.port} "
                f"(started in {time.monotonic() - begun:.1f} s)")
         run_pytest(outcome, args, {**os.environ, DSN_ENV: server.url.secret_url()})
     finally:
-        server.keep_log(LOGS / f"{name}-server.log")
+        if server.keep_log(LOGS / f"{name}-server.log"):
+            outcome.log = LOGS / f"{name}-server.log"
         server.stop()
-    return outcome
 
 
 def summary(outcomes: list[Outcome], seconds: float) -> int:
@@ -184,6 +183,8 @@ def summary(outcomes: list[Outcome], seconds: float) -> int:
     for o in outcomes:
         if o.problem:
             print(f"ENGINE FAILED {o.engine}: {o.problem.splitlines()[0]}")
+        if o.log and not o.ok:
+            print(f"server log of {o.engine}: {o.log.relative_to(REPO)}")
         for failure in o.failures:
             print(f"FAILED on {o.engine} ({o.version}): {failure}")
     passed = sum(o.passed for o in outcomes)
@@ -231,14 +232,14 @@ def main(argv: list[str] | None = None) -> int:
             if outcomes[name].problem:
                 continue
             if name == LOCAL:
-                outcomes[name] = run_local(extra)
+                run_local(outcomes[name], extra)
             else:
-                paths = extra or ["tests", *(f"--ignore={path}" for path in LOCAL_ONLY)]
-                outcomes[name] = run_engine(name, paths)
+                run_engine(outcomes[name], extra or ["tests", *(f"--ignore={path}" for path in LOCAL_ONLY)])
     except (KeyboardInterrupt, Stopped) as exc:
+        # The engine that was running, and those that never ran, did not pass.
         for o in outcomes.values():
             if o.ok and not o.passed:
-                o.problem = f"interrupted ({type(exc).__name__} {exc})"
+                o.problem = f"interrupted by {exc if isinstance(exc, Stopped) else 'Ctrl-C'}"
         summary(list(outcomes.values()), time.monotonic() - begun)
         return 128 + (exc.signum if isinstance(exc, Stopped) else signal.SIGINT)
     return summary(list(outcomes.values()), time.monotonic() - begun)

@@ -297,11 +297,13 @@ class ChrootServer:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def keep_log(self, path: Path) -> None:
-        """Copies the server's log out of the root before stop() removes it."""
-        if self.log_path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(self.log_path, path)
+    def keep_log(self, path: Path) -> bool:
+        """Copies the server's log out of the root before stop() removes it; False if it has none."""
+        if not self.log_path.is_file():
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(self.log_path, path)
+        return True
 
     def __enter__(self) -> ChrootServer:
         try:

@@ -111,7 +111,7 @@ def test_sigterm_stops_the_engine_server_and_the_tests(tmp_path: Path) -> None:
             runner.wait()
     lines = out.read_text().splitlines()
     assert lines[-1] == "0 passed, 1 failed"
-    assert f"ENGINE FAILED {engine.name}: interrupted (Stopped SIGTERM)" in lines
+    assert f"ENGINE FAILED {engine.name}: interrupted by SIGTERM" in lines
     assert not runs[0].exists()
     try:
         mysql.connector.connect(host="127.0.0.1", port=port, user="root", connection_timeout=2,
