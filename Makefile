@@ -1,6 +1,7 @@
 # The project's commands. Each target installs what it needs on a fresh machine first.
 #   make run    - the whole system: database (embedded unless one is configured), gateway, dashboard
-#   make test   - the whole test suite against a real MariaDB/MySQL server
+#   make test   - the whole test suite on the local server, then on MySQL 9.7 and MariaDB 11.8
+#                 (make test ENGINES=mysql-9.7: some engines only; see tests/engines/matrix.py)
 #   make lint   - ruff and mypy
 #   make reliability - the fault, soak, scale-out, grants and fuzz tests, then docs/reliability.md
 
@@ -25,7 +26,7 @@ $(CHROMIUM):
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-liberation
 
 test: $(STAMP) $(CHROMIUM)
-	$(PY) -m pytest
+	$(PY) -m tests.engines.matrix $(if $(ENGINES),--engines "$(ENGINES)")
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check gateway tests

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from gateway.dburl import DatabaseUrl
 from gateway.migrate import migrate
-from tests.dbserver import NoServerError, create_database, drop_database, test_server, throwaway_name
+from tests.dbserver import (
+    ENGINE_ENV,
+    NoServerError,
+    create_database,
+    drop_database,
+    server_version,
+    test_server,
+    throwaway_name,
+)
 from tests.support import Db
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """The database server of this run and its VERSION(), at the top of every run."""
+    version, where = server_version()
+    engine = os.environ.get(ENGINE_ENV)
+    return (f"database server: {version or 'none answering'} at {where}"
+            + (f", engine {engine} of the matrix" if engine else ""))
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,8 @@ import mysql.connector
 from gateway.dburl import DatabaseUrl
 
 DSN_ENV = "SEGUIMIENTO_TEST_DSN"
+# The engine matrix (tests/engines/matrix.py) names the engine of each run here.
+ENGINE_ENV = "SEGUIMIENTO_TEST_ENGINE"
 LOCAL = DatabaseUrl(user="root", password="", host="127.0.0.1", port=3306, database="test")
 
 # The MySQL line the suite tests, declared once: the engine matrix runs it, the Docker
@@ -52,6 +54,30 @@ def _refusal(url: DatabaseUrl) -> str | None:
         return f"{url}: {exc}"
     conn.close()
     return None
+
+
+def server_version() -> tuple[str, str]:
+    """The VERSION() of the server this run's tests will use, and where it is, for the run's
+    header; ("", where) when it does not answer. Never starts one (no Docker here)."""
+    dsn = os.environ.get(DSN_ENV)
+    try:
+        url = DatabaseUrl.parse(dsn) if dsn else LOCAL
+    except ValueError as exc:
+        return "", f"{DSN_ENV} ({exc})"
+    where = f"{url.host}:{url.port}" + (f" ({DSN_ENV})" if dsn else "")
+    try:
+        args = url.connect_args()
+        args.pop("database")
+        conn = mysql.connector.connect(**args, connection_timeout=3, use_pure=True)
+    except mysql.connector.Error:
+        return "", where
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SELECT VERSION()")
+        row = cursor.fetchone()
+    finally:
+        conn.close()
+    return (str(row[0]) if isinstance(row, tuple) else ""), where
 
 
 def _docker_available() -> bool:
