@@ -21,6 +21,9 @@ import mysql.connector
 from gateway.dburl import DatabaseUrl
 
 DSN_ENV = "SEGUIMIENTO_TEST_DSN"
+# The command-line client for that server (the engine matrix gives each engine's own);
+# otherwise the machine's mariadb or mysql.
+CLIENT_ENV = "SEGUIMIENTO_TEST_CLIENT"
 # The engine matrix (tests/engines/matrix.py) names the engine of each run here.
 ENGINE_ENV = "SEGUIMIENTO_TEST_ENGINE"
 LOCAL = DatabaseUrl(user="root", password="", host="127.0.0.1", port=3306, database="test")

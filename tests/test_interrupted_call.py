@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from tests.dbserver import CLIENT_ENV
 from tests.support import Db, call, connect
 from tests.test_races import KILLED, Connections, Result, attempt, wait_for
 
@@ -156,7 +157,7 @@ def test_a_finished_call_gives_the_session_its_own_wait_timeout_back(db: Db) -> 
 def client_command() -> list[str]:
     """The command-line client a DBA would use on this server: SEGUIMIENTO_TEST_CLIENT (the
     engine matrix sets it, e.g. MySQL's own ``mysql`` inside its root), else the machine's."""
-    configured = os.environ.get("SEGUIMIENTO_TEST_CLIENT")
+    configured = os.environ.get(CLIENT_ENV)
     if configured:
         return shlex.split(configured)
     for name in ("mariadb", "mysql"):

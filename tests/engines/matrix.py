@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from tests.dbserver import DSN_ENV, ENGINE_ENV, server_version
+from tests.dbserver import CLIENT_ENV, DSN_ENV, ENGINE_ENV, server_version
 from tests.engines.servers import ENGINES, ChrootServer, EngineError, build_root
 from tests.engines.tally import TALLY_ENV
 
@@ -165,7 +165,8 @@ def run_engine(outcome: Outcome, args: list[str]) -> None:
         outcome.version = server.version
         banner(f"engine {name}: {server.version} at 127.0.0.1:{server.port} "
                f"(started in {time.monotonic() - begun:.1f} s)")
-        run_pytest(outcome, args, {**os.environ, DSN_ENV: server.url.secret_url()})
+        run_pytest(outcome, args, {**os.environ, DSN_ENV: server.url.secret_url(),
+                                   CLIENT_ENV: f"chroot {server.engine.root} {server.engine.client}"})
     finally:
         if server.keep_log(LOGS / f"{name}-server.log"):
             outcome.log = LOGS / f"{name}-server.log"
