@@ -40,6 +40,7 @@ from bench.common import (
     throwaway_database,
     timer,
 )
+from tests.support import explain_statement
 
 NAME = "sweep"
 TIMEOUT_S = 86400
@@ -191,7 +192,7 @@ def row_by_row(conn: Any, *, fair: bool, expected: int) -> float:
 
 def explain(conn: Any) -> tuple[list[str], list[list[Any]]]:
     cur = conn.cursor()
-    cur.execute("EXPLAIN " + SWEEP_CANDIDATES.format(timeout=TIMEOUT_S))
+    cur.execute(explain_statement(conn, SWEEP_CANDIDATES.format(timeout=TIMEOUT_S)))
     rows = [list(r) for r in cur.fetchall()]
     headers = [d[0] for d in cur.description]
     cur.close()

@@ -49,11 +49,8 @@ class Db:
         return rows  # type: ignore[return-value]
 
     def explain(self, sql: str) -> list[Row]:
-        """The query plan as rows with MariaDB's and MySQL's traditional columns (type, key,
-        rows...). MySQL 9.7 defaults to FORMAT=TREE, one text column, so ask for the table;
-        MariaDB has no FORMAT=TRADITIONAL and gives the table by default."""
-        mariadb = "mariadb" in str(self.conn.server_info).lower()
-        return self.query(("EXPLAIN " if mariadb else "EXPLAIN FORMAT=TRADITIONAL ") + sql)
+        """The query plan as rows with the traditional columns (type, key, rows...)."""
+        return self.query(explain_statement(self.conn, sql))
 
     def call(self, procedure: str, *args: Any) -> list[list[Row]]:
         """CALL a procedure; every result set it returned, each a list of dict rows."""
@@ -118,6 +115,13 @@ class Db:
         cliente_id, token = self.tomado(asesor_id)
         self.call("sp_abrir_wizard", cliente_id, asesor_id, token)
         return cliente_id, token
+
+
+def explain_statement(conn: Any, sql: str) -> str:
+    """EXPLAIN that gives the plan as a table on every engine: MySQL 9.7 defaults to
+    FORMAT=TREE, one text column; MariaDB has no FORMAT=TRADITIONAL and gives the table."""
+    mariadb = "mariadb" in str(conn.server_info).lower()
+    return ("EXPLAIN " if mariadb else "EXPLAIN FORMAT=TRADITIONAL ") + sql
 
 
 def connect(url: DatabaseUrl) -> Any:
