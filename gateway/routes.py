@@ -29,6 +29,7 @@ from gateway.models import (
     ActualizarCliente,
     AsesorCreado,
     Asesores,
+    AsesorEstado,
     AsesorNuevo,
     AsesorRequest,
     Board,
@@ -56,6 +57,7 @@ from gateway.tailer import Subscriber
 M = TypeVar("M", bound=BaseModel)
 A = TypeVar("A", bound=AsesorRequest)
 CLIENTE = "/api/clientes/{id:[0-9]{1,19}}"
+ASESOR = "/api/asesores/{id:[0-9]{1,19}}"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Who may call a route: no token at all, any live token, or a token of that role.
 Access = Literal["public", "any", "gtr", "asesor"]
@@ -114,6 +116,13 @@ def _cliente_id(request: web.Request) -> int:
     value = int(request.match_info["id"])
     if not 1 <= value <= BIGINT_MAX:
         raise ProcedureRefused(ErrorCode.CLIENTE_NOT_FOUND, f"cliente {value} does not exist")
+    return value
+
+
+def _asesor_id(request: web.Request) -> int:
+    value = int(request.match_info["id"])
+    if not 1 <= value <= BIGINT_MAX:
+        raise ProcedureRefused(ErrorCode.ASESOR_NOT_FOUND, f"asesor {value} does not exist")
     return value
 
 
@@ -203,6 +212,23 @@ async def crear_asesor(request: web.Request) -> web.Response:
     caller, body = await _start(request, AsesorNuevo)
     caller.require_gtr()
     return _json(AsesorCreado(asesorId=await procedures.crear_asesor(_db(request), body.nombre)), status=201)
+
+
+async def desactivar_asesor(request: web.Request) -> web.Response:
+    asesor_id = _asesor_id(request)
+    caller = await _caller(request)
+    caller.require_gtr()
+    result = await procedures.desactivar_asesor(_db(request), asesor_id, "gtr")
+    return _json(AsesorEstado(asesorId=asesor_id, activo=False, clientesDevueltos=result.clientes_devueltos,
+                              tokensRevocados=result.tokens_revocados))
+
+
+async def activar_asesor(request: web.Request) -> web.Response:
+    asesor_id = _asesor_id(request)
+    caller = await _caller(request)
+    caller.require_gtr()
+    await procedures.activar_asesor(_db(request), asesor_id, "gtr")
+    return _json(AsesorEstado(asesorId=asesor_id, activo=True))
 
 
 # -- reads --------------------------------------------------------------------------------
@@ -475,6 +501,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/asesores", listar_asesores, "Every asesor.", "any", response=Asesores),
     Route("POST", "/api/asesores", crear_asesor, "Create an asesor.", "gtr", body=AsesorNuevo, status=201,
           response=AsesorCreado),
+    Route("POST", ASESOR + "/deactivate", desactivar_asesor,
+          "Make an asesor inactive. Events CLIENT_RETURNED_TO_GTR per customer, ASESOR_DEACTIVATED.", "gtr",
+          response=AsesorEstado, refusals=(409,),
+          description="Its customers (derivado, en_gestion) go back to GTR as no_gestionado (history reason "
+                      "asesor_desactivado); its tokens are revoked, so its REST calls answer 401 and its "
+                      "WebSockets close with 4001 on every gateway. 409 asesor_state_unchanged: already inactive."),
+    Route("POST", ASESOR + "/activate", activar_asesor, "Make an inactive asesor active again. Event ASESOR_ACTIVATED.",
+          "gtr", response=AsesorEstado, refusals=(409,),
+          description="It needs new tokens: the ones revoked when it was deactivated stay revoked. "
+                      "409 asesor_state_unchanged: already active."),
     Route("GET", "/api/me", yo, "Who the token is.", "any", response=Yo),
     Route("POST", "/api/importaciones", importar_csv, "Bulk import of leads from a CSV body.", "gtr",
           body_media_type="text/csv", query=ImportQuery, response=ImportResult,

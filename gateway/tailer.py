@@ -52,6 +52,9 @@ READ_BATCH = 1000
 # backlog may show them for customers it no longer holds, so its board can drop them.
 STATE_ONLY_EVENTS = frozenset({"CLIENT_REASSIGNED", "CLIENT_IN_GESTION", "CLIENT_COMPLETED",
                                "CLIENT_RETURNED_TO_GTR"})
+# Events for the gateways themselves (sessions that end), never sent to a dashboard: they
+# name tokens, and a board has nothing to show for them. See Sessions.
+GATEWAY_ONLY_EVENTS = frozenset({"TOKEN_REVOKED", "TOKEN_EXPIRED"})
 BOARD_PAGE = 1000  # sp_listar_clientes' largest page
 RESYNC_REQUIRED = "RESYNC_REQUIRED"
 # Close codes (4000-4999 are the application's own).
@@ -129,14 +132,15 @@ class Hub:
         if not events:
             return
         frames = [(event, text_frame(encode_message(event.event_type, event.id, event.payload)))
-                  for event in events]
+                  for event in events if event.event_type not in GATEWAY_ONLY_EVENTS]
         first, last = events[0].id, events[-1].id
         everything = b"".join(frame for _event, frame in frames)  # what every up-to-date GTR socket gets
         for sub in list(self.subscribers):
             if not sub.live or sub.closed:
                 continue
             if sub.role == "gtr" and sub.cursor < first:
-                self._write(sub, everything, len(frames))
+                if frames:
+                    self._write(sub, everything, len(frames))
             else:
                 chunks = [frame for event, frame in frames if event.id > sub.cursor and sub.wants(event)]
                 if chunks:
@@ -179,7 +183,8 @@ class Hub:
                 # purged while we read: the gap cannot be filled
                 self.send_resync(sub, {"since": since, "oldestId": events[0].id, "latestId": limits.ultimo_id})
                 return False
-            chunks = [text_frame(encode_message(e.event_type, e.id, e.payload)) for e in events if replayable(e)]
+            chunks = [text_frame(encode_message(e.event_type, e.id, e.payload)) for e in events
+                      if e.event_type not in GATEWAY_ONLY_EVENTS and replayable(e)]
             if events:
                 sub.cursor = events[-1].id
             if chunks:
