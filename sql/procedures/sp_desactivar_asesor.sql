@@ -1,7 +1,7 @@
 -- sp_desactivar_asesor(asesor_id, actor): GTR (actor 'gtr') or a DBA (actor 'dba') makes an
 -- asesor inactive, in one transaction:
 -- * it can no longer be assigned customers, nor be given a token;
--- * its live tokens are revoked (a later sp_activar_asesor does not revive them: it needs
+-- * its live tokens (not revoked, not expired) are revoked (a later sp_activar_asesor does not revive them: it needs
 --   new ones), so its REST calls answer 401 and every gateway closes its sockets;
 -- * every customer it holds (derivado or en_gestion) goes back to GTR as no_gestionado,
 --   assignment and lock cleared, with history reason asesor_desactivado and one event
@@ -55,7 +55,8 @@ BEGIN
     END IF;
 
     UPDATE asesores SET activo = 0 WHERE id = p_asesor_id;
-    UPDATE api_tokens SET revoked_at = v_ahora WHERE asesor_id = p_asesor_id AND revoked_at IS NULL;
+    UPDATE api_tokens SET revoked_at = v_ahora
+     WHERE asesor_id = p_asesor_id AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > v_ahora);
     SET v_tokens = ROW_COUNT();
 
     -- Not SKIP LOCKED: every customer it holds must go, so wait for a heartbeat in flight.
