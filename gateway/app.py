@@ -92,6 +92,8 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     db.on_events = tailer.wake
     app[DATABASE], app[HUB], app[TAILER] = db, hub, tailer
     metrics.gauges.update(gauges(hub, tailer, db))
+    tokens = app[TOKEN_CACHE]
+    metrics.gauges["seguimiento_token_cache_entries"] = lambda: {(): float(len(tokens))}
     task = asyncio.get_running_loop().create_task(tailer.run(), name="outbox-tailer")
     # Wait briefly for the first read so a socket opened right after start can attach; a
     # database that is down does not stop the gateway from starting (it answers 503).

@@ -99,6 +99,8 @@ async def test_the_cache_is_bounded(db: Db, people: People) -> None:
         for token in tokens:
             await Api(session, gw.base, token).call("GET", "/api/me", expect=200)
         assert len(gw.app[TOKEN_CACHE]) == 2
+        async with session.get(gw.base + "/metrics") as response:
+            assert "seguimiento_token_cache_entries 2\n" in await response.text()
 
 
 def test_a_lookup_in_flight_during_an_ending_event_is_neither_cached_nor_served() -> None:
