@@ -160,14 +160,24 @@ class TokenCache:
 
     def end(self, ends: Iterable[SessionEnd]) -> None:
         """Forget what ``ends`` names (the tailer read their events)."""
+        tokens: set[int] = set()
+        asesores: set[int] = set()
+        everything = False
         for end in ends:
             self._seq += 1
             self._ends.append((self._seq, end))
-            if end is EVERYTHING or (end.token_id is None and end.asesor_id is None):
-                self._known.clear()
-                continue
-            for digest in [d for d, (i, _t) in self._known.items() if end.ends(i.token_id, i.asesor_id)]:
-                del self._known[digest]
+            everything |= end.token_id is None and end.asesor_id is None
+            if end.token_id is not None:
+                tokens.add(end.token_id)
+            if end.asesor_id is not None:
+                asesores.add(end.asesor_id)
+        if everything:
+            self._known.clear()
+            return
+        # One pass for a whole read of events (a thousand expiries at once stay cheap).
+        for digest in [d for d, (i, _t) in self._known.items()
+                       if i.token_id in tokens or (i.asesor_id is not None and i.asesor_id in asesores)]:
+            del self._known[digest]
 
     def clear(self) -> None:
         """Forget everything: the tailer lost the database or outbox events (any lookup in

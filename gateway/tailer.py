@@ -159,8 +159,11 @@ class Hub:
     def end_sessions(self, ends: list[SessionEnd]) -> None:
         """Forget the tokens ``ends`` name and close their sockets (CLOSE_SESSION_ENDED)."""
         self.tokens.end(ends)
+        everything = any(end.token_id is None and end.asesor_id is None for end in ends)
+        tokens = {end.token_id for end in ends if end.token_id is not None}
+        asesores = {end.asesor_id for end in ends if end.asesor_id is not None}
         for sub in list(self.subscribers):
-            if not sub.closed and any(end.ends(sub.token_id, sub.asesor_id) for end in ends):
+            if not sub.closed and (everything or sub.token_id in tokens or sub.asesor_id in asesores):
                 self.end_session(sub)
 
     def end_session(self, sub: Subscriber) -> None:
