@@ -19,6 +19,7 @@ BEGIN
     DECLARE EXIT HANDLER FOR SQLEXCEPTION
     BEGIN
         CALL _cerrar_transaccion(FALSE);
+        DROP TEMPORARY TABLE IF EXISTS tmp_caducados;
         DO RELEASE_LOCK(v_lock_name);
         RESIGNAL;
     END;

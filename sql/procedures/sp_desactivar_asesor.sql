@@ -25,7 +25,14 @@ BEGIN
     DECLARE v_actor VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_msg VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION
+    BEGIN
+        CALL _cerrar_transaccion(FALSE);
+        -- A refusal changes nothing, not even the session's temporary tables (MariaDB 11.8
+        -- lists them in information_schema.TABLES).
+        DROP TEMPORARY TABLE IF EXISTS tmp_desactivar;
+        RESIGNAL;
+    END;
 
     IF p_asesor_id IS NULL THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'asesor_id is required';
