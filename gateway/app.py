@@ -18,11 +18,22 @@ from aiohttp import WSCloseCode, web
 
 from gateway.dashboard import setup_dashboard
 from gateway.http_errors import http_error
-from gateway.keys import AUTH_FAILURES, DATABASE, HUB, METRICS, SETTINGS, SOCKETS, SOCKETS_PER_TOKEN, TAILER
+from gateway.keys import (
+    AUTH_FAILURES,
+    DATABASE,
+    HUB,
+    METRICS,
+    SETTINGS,
+    SOCKETS,
+    SOCKETS_PER_TOKEN,
+    TAILER,
+    TOKEN_CACHE,
+)
 from gateway.limits import AuthFailures
 from gateway.metrics import Metrics
 from gateway.procedures import Database
 from gateway.routes import setup_routes
+from gateway.sessions import TokenCache
 from gateway.settings import Settings
 from gateway.tailer import Hub, Tailer, close_socket, gauges
 
@@ -39,6 +50,7 @@ def init_app(settings: Settings) -> web.Application:
     app[SOCKETS] = weakref.WeakSet()
     app[SOCKETS_PER_TOKEN] = collections.Counter()
     app[AUTH_FAILURES] = AuthFailures(settings.auth_max_failures, settings.auth_failure_window)
+    app[TOKEN_CACHE] = TokenCache(settings.token_cache_size, settings.token_cache_seconds)
     app.cleanup_ctx.append(_database_and_tailer)
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)
@@ -75,11 +87,13 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     tail_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
                        query_timeout=settings.query_timeout, observe=metrics.procedure_call,
                        ssl_mode=settings.database_ssl_mode, ssl_ca=ca)
-    hub = Hub(metrics, settings.ws_max_pending_bytes)
+    hub = Hub(metrics, settings.ws_max_pending_bytes, app[TOKEN_CACHE])
     tailer = Tailer(tail_db, hub, metrics, settings.poll_interval, on_outage=db.discard_idle)
     db.on_events = tailer.wake
     app[DATABASE], app[HUB], app[TAILER] = db, hub, tailer
     metrics.gauges.update(gauges(hub, tailer, db))
+    tokens = app[TOKEN_CACHE]
+    metrics.gauges["seguimiento_token_cache_entries"] = lambda: {(): float(len(tokens))}
     task = asyncio.get_running_loop().create_task(tailer.run(), name="outbox-tailer")
     # Wait briefly for the first read so a socket opened right after start can attach; a
     # database that is down does not stop the gateway from starting (it answers 503).

@@ -3,10 +3,12 @@
 A token arrives in ``Authorization: Bearer <token>`` or, on ``/ws`` only (browsers'
 WebSockets cannot set headers), in a ``token`` query parameter: anywhere else a query token
 is refused, since URLs end up in proxy and server logs. The database keeps only its SHA-256
-(``sp_crear_token``), and ``sp_validar_token`` says whose it is on every request, so a
-revoked token stops working at once.
+(``sp_crear_token``), and ``sp_validar_token`` says whose it is. Its answer is remembered
+per process (:class:`gateway.sessions.TokenCache`) until the outbox event that ends the
+session (revocation, expiry, the asesor's deactivation) is read, within the tailer's poll,
+so a request costs one database call and an ended session stops within that poll.
 
-Failed lookups (malformed or unknown tokens) are counted per client address
+Failed lookups (malformed or unknown tokens, cached or not) are counted per client address
 (:class:`gateway.limits.AuthFailures`); an address over the limit is answered 429 before
 any database call, so sending random tokens buys no database work.
 """
@@ -17,13 +19,15 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
 
 from gateway import procedures
 from gateway.http_errors import forbidden, unauthorized
-from gateway.keys import AUTH_FAILURES, DATABASE
+from gateway.keys import AUTH_FAILURES, DATABASE, TOKEN_CACHE
+from gateway.sessions import Identity, Missing
 
 TOKEN_PREFIX = "seg_"
 # Tokens this gateway makes are seg_ + 43 url-safe characters; a deployment may record
@@ -48,6 +52,10 @@ class Caller:
     token_id: int
     role: Literal["gtr", "asesor"]
     asesor_id: int | None
+    expires_at: datetime | None = None
+    # TokenCache.mark() when the token was found live: a socket checks it for ending events
+    # read while it was being opened.
+    mark: int = 0
 
     def require_gtr(self) -> None:
         if self.role != "gtr":
@@ -99,8 +107,18 @@ async def authenticate(request: web.Request, token: str) -> Caller:
     (counted against the client's address); 429 when the address is over its limit."""
     failures = request.app[AUTH_FAILURES]
     failures.check(_address(request))  # again: a body read may have taken a while
-    identity = await procedures.validar_token(request.app[DATABASE], token_sha256(token))
+    cache = request.app[TOKEN_CACHE]
+    digest = token_sha256(token)
+    mark = cache.mark()
+    cached = cache.get(digest)
+    if isinstance(cached, Missing):
+        row = await procedures.validar_token(request.app[DATABASE], digest)
+        found = None if row is None else Identity(row.token_id, row.rol, row.asesor_id, row.expires_at)
+        identity = cache.put(digest, found, mark)
+    else:
+        identity = cached
     if identity is None:
         failures.failed(_address(request))
-        raise unauthorized("unknown or revoked token")
-    return Caller(token_id=identity.token_id, role=identity.rol, asesor_id=identity.asesor_id)
+        raise unauthorized("unknown, revoked or expired token")
+    return Caller(token_id=identity.token_id, role=identity.role, asesor_id=identity.asesor_id,
+                  expires_at=identity.expires_at, mark=mark)

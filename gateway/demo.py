@@ -92,10 +92,11 @@ async def load(db: Database, seed: int = 7) -> None:
 async def create_tokens(db: Database) -> DemoTokens:
     """One GTR token and one per asesor."""
     gtr = new_token()
-    await procedures.crear_token(db, token_sha256(gtr), "gtr", None, "demo GTR desk")
+    # No expiry (0): the demo's links are kept in var/db/demo-tokens.json between runs.
+    await procedures.crear_token(db, token_sha256(gtr), "gtr", None, "demo GTR desk", 0)
     asesores: dict[int, tuple[str, str]] = {}
     for asesor in await procedures.listar_asesores(db):
         token = new_token()
-        await procedures.crear_token(db, token_sha256(token), "asesor", asesor.asesor_id, "demo asesor")
+        await procedures.crear_token(db, token_sha256(token), "asesor", asesor.asesor_id, "demo asesor", 0)
         asesores[asesor.asesor_id] = (asesor.nombre, token)
     return DemoTokens(gtr, asesores)

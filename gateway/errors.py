@@ -23,6 +23,7 @@ class ErrorCode(IntEnum):
     LOCK_INVALID = 45006
     INVALID_INPUT = 45007
     INACTIVITY_EXPIRED = 45008
+    ASESOR_STATE_UNCHANGED = 45009
 
 
 @dataclass(frozen=True)
@@ -56,5 +57,7 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         CatalogueEntry(ErrorCode.INACTIVITY_EXPIRED, "inactivity_expired", 409,
                        "The customer was idle longer than timeout_segundos; the sweep "
                        "returns it to GTR as no_gestionado."),
+        CatalogueEntry(ErrorCode.ASESOR_STATE_UNCHANGED, "asesor_state_unchanged", 409,
+                       "The asesor is already inactive (deactivating) or already active (activating)."),
     )
 }

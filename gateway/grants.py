@@ -37,7 +37,7 @@ from gateway.dburl import DatabaseUrl
 # The procedures the gateway calls. Token administration (sp_crear_token, sp_revocar_token),
 # the sweep and the purge are left to DBAs and the events.
 APP_PROCEDURES = (
-    "sp_crear_asesor", "sp_listar_asesores",
+    "sp_crear_asesor", "sp_listar_asesores", "sp_desactivar_asesor", "sp_activar_asesor",
     "sp_cargar_cliente", "sp_importar_lote", "sp_derivar_cliente",
     "sp_tomar_cliente", "sp_heartbeat_cliente", "sp_abrir_wizard", "sp_actualizar_cliente",
     "sp_completar_wizard", "sp_liberar_cliente",

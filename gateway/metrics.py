@@ -84,6 +84,7 @@ _GAUGE_HELP = {
     "seguimiento_outbox_tailed_id": "The last outbox id this gateway delivered.",
     "seguimiento_outbox_tail_lag_seconds": "Seconds since the tailer last read the outbox successfully.",
     "seguimiento_database_up": "1 when the last database call reached the server, else 0.",
+    "seguimiento_token_cache_entries": "Tokens (live and unknown) this process remembers (gateway/sessions.py).",
 }
 
 

@@ -144,6 +144,16 @@ class AsesorCreado(Response):
     asesorId: int
 
 
+class AsesorEstado(Response):
+    """An asesor made inactive or active again. On deactivation, how many customers went
+    back to GTR (no_gestionado) and how many of its tokens were revoked."""
+
+    asesorId: int
+    activo: bool
+    clientesDevueltos: int = 0
+    tokensRevocados: int = 0
+
+
 class Board(Response):
     """GET /api/clientes: a page of the board, consistent with outbox id snapshotOutboxId."""
 

@@ -511,6 +511,7 @@ class TokenIdentity(RowModel):
     token_id: int
     rol: Literal["gtr", "asesor"]
     asesor_id: int | None
+    expires_at: UtcDatetime | None = None
 
 
 class ServerState(RowModel):
@@ -538,6 +539,25 @@ def _rows(sets: list[list[Row]]) -> list[Row]:
 async def crear_asesor(db: Database, nombre: str) -> int:
     """sp_crear_asesor: adds an asesor; its id."""
     return int(_one(await db.call("sp_crear_asesor", (nombre,)), "sp_crear_asesor")["asesor_id"])
+
+
+class AsesorDesactivado(RowModel):
+    clientes_devueltos: int
+    tokens_revocados: int
+
+
+async def desactivar_asesor(db: Database, asesor_id: int, actor: Literal["gtr", "dba"]) -> AsesorDesactivado:
+    """sp_desactivar_asesor: the asesor stops working: its customers go back to GTR, its
+    tokens are revoked. Events CLIENT_RETURNED_TO_GTR per customer, ASESOR_DEACTIVATED."""
+    sets = await db.call("sp_desactivar_asesor", (asesor_id, actor))
+    db.on_events()
+    return AsesorDesactivado.model_validate(_one(sets, "sp_desactivar_asesor"))
+
+
+async def activar_asesor(db: Database, asesor_id: int, actor: Literal["gtr", "dba"]) -> None:
+    """sp_activar_asesor: an inactive asesor may work again. Event ASESOR_ACTIVATED."""
+    await db.call("sp_activar_asesor", (asesor_id, actor))
+    db.on_events()
 
 
 async def listar_asesores(db: Database) -> list[Asesor]:
@@ -632,12 +652,20 @@ async def outbox_limites(db: Database) -> OutboxLimits:
     return OutboxLimits.model_validate(_one(await db.call("sp_outbox_limites"), "sp_outbox_limites"))
 
 
+class TokenCreado(RowModel):
+    token_id: int
+    expires_at: UtcDatetime | None
+
+
 async def crear_token(
-    db: Database, token_sha256: str, rol: Literal["gtr", "asesor"], asesor_id: int | None, descripcion: str | None
-) -> int:
-    """sp_crear_token: records a bearer token by its SHA-256; the token's id."""
-    sets = await db.call("sp_crear_token", (token_sha256, rol, asesor_id, descripcion))
-    return int(_one(sets, "sp_crear_token")["token_id"])
+    db: Database, token_sha256: str, rol: Literal["gtr", "asesor"], asesor_id: int | None, descripcion: str | None,
+    vigencia_segundos: int | None = None,
+) -> TokenCreado:
+    """sp_crear_token_con_vigencia: records a bearer token by its SHA-256; its id and expiry.
+    ``vigencia_segundos`` None takes the database's default, 0 means no expiry."""
+    sets = await db.call("sp_crear_token_con_vigencia", (token_sha256, rol, asesor_id, descripcion,
+                                                         vigencia_segundos))
+    return TokenCreado.model_validate(_one(sets, "sp_crear_token_con_vigencia"))
 
 
 async def validar_token(db: Database, token_sha256: str) -> TokenIdentity | None:
@@ -647,8 +675,10 @@ async def validar_token(db: Database, token_sha256: str) -> TokenIdentity | None
 
 
 async def revocar_token(db: Database, token_id: int) -> bool:
-    """sp_revocar_token: stops a token at once; whether one was revoked."""
-    return bool(_one(await db.call("sp_revocar_token", (token_id,)), "sp_revocar_token")["revocados"])
+    """sp_revocar_token: stops a token at once; whether one was revoked. Event TOKEN_REVOKED."""
+    sets = await db.call("sp_revocar_token", (token_id,))
+    db.on_events()
+    return bool(_one(sets, "sp_revocar_token")["revocados"])
 
 
 async def estado_servidor(db: Database) -> ServerState:

@@ -7,9 +7,11 @@ token is looked up (401) and the caller's role and asesor checked (403), then th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
@@ -21,7 +23,7 @@ from gateway import importer, openapi, procedures
 from gateway.auth import Caller, authenticate, bearer_token
 from gateway.errors import ErrorCode
 from gateway.http_errors import ApiError, forbidden, http_error, invalid
-from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, SOCKETS_PER_TOKEN, TAILER
+from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, SOCKETS_PER_TOKEN, TAILER, TOKEN_CACHE
 from gateway.limits import read_body
 from gateway.models import (
     BIGINT_MAX,
@@ -29,6 +31,7 @@ from gateway.models import (
     ActualizarCliente,
     AsesorCreado,
     Asesores,
+    AsesorEstado,
     AsesorNuevo,
     AsesorRequest,
     Board,
@@ -56,6 +59,7 @@ from gateway.tailer import Subscriber
 M = TypeVar("M", bound=BaseModel)
 A = TypeVar("A", bound=AsesorRequest)
 CLIENTE = "/api/clientes/{id:[0-9]{1,19}}"
+ASESOR = "/api/asesores/{id:[0-9]{1,19}}"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Who may call a route: no token at all, any live token, or a token of that role.
 Access = Literal["public", "any", "gtr", "asesor"]
@@ -114,6 +118,13 @@ def _cliente_id(request: web.Request) -> int:
     value = int(request.match_info["id"])
     if not 1 <= value <= BIGINT_MAX:
         raise ProcedureRefused(ErrorCode.CLIENTE_NOT_FOUND, f"cliente {value} does not exist")
+    return value
+
+
+def _asesor_id(request: web.Request) -> int:
+    value = int(request.match_info["id"])
+    if not 1 <= value <= BIGINT_MAX:
+        raise ProcedureRefused(ErrorCode.ASESOR_NOT_FOUND, f"asesor {value} does not exist")
     return value
 
 
@@ -203,6 +214,23 @@ async def crear_asesor(request: web.Request) -> web.Response:
     caller, body = await _start(request, AsesorNuevo)
     caller.require_gtr()
     return _json(AsesorCreado(asesorId=await procedures.crear_asesor(_db(request), body.nombre)), status=201)
+
+
+async def desactivar_asesor(request: web.Request) -> web.Response:
+    asesor_id = _asesor_id(request)
+    caller = await _caller(request)
+    caller.require_gtr()
+    result = await procedures.desactivar_asesor(_db(request), asesor_id, "gtr")
+    return _json(AsesorEstado(asesorId=asesor_id, activo=False, clientesDevueltos=result.clientes_devueltos,
+                              tokensRevocados=result.tokens_revocados))
+
+
+async def activar_asesor(request: web.Request) -> web.Response:
+    asesor_id = _asesor_id(request)
+    caller = await _caller(request)
+    caller.require_gtr()
+    await procedures.activar_asesor(_db(request), asesor_id, "gtr")
+    return _json(AsesorEstado(asesorId=asesor_id, activo=True))
 
 
 # -- reads --------------------------------------------------------------------------------
@@ -411,16 +439,29 @@ async def _serve_socket(request: web.Request, caller: Caller, since: int | None)
     if transport is None:  # the client went away during the handshake
         return ws
     request.app[SOCKETS].add(ws)
-    sub = Subscriber(ws=ws, transport=transport, role=caller.role, asesor_id=caller.asesor_id)
+    sub = Subscriber(ws=ws, transport=transport, role=caller.role, asesor_id=caller.asesor_id,
+                     token_id=caller.token_id)
+    expiry: asyncio.TimerHandle | None = None
     try:
+        # The session ends on time even before the database records the expiry (its
+        # TOKEN_EXPIRED event closes it too, whatever this process's clock says).
+        if caller.expires_at is not None:
+            delay = (caller.expires_at - datetime.now(UTC)).total_seconds()
+            expiry = asyncio.get_running_loop().call_later(max(0.0, delay), hub.end_session, sub)
         try:
             await hub.attach(sub, since, _db(request))
         except DatabaseError:
             await ws.close(code=1013, message=b"database unavailable: retry with since")
             return ws
+        # An ending event read between the token check and the hub taking this socket in
+        # found no socket to close: close it now.
+        if request.app[TOKEN_CACHE].ended_since(caller.mark, caller.token_id, caller.asesor_id):
+            hub.end_session(sub)
         async for _message in ws:
             pass  # dashboards only listen; pings and pongs are handled by aiohttp
     finally:
+        if expiry is not None:
+            expiry.cancel()
         hub.detach(sub)
         if sub.closing is not None:
             await sub.closing
@@ -475,6 +516,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/asesores", listar_asesores, "Every asesor.", "any", response=Asesores),
     Route("POST", "/api/asesores", crear_asesor, "Create an asesor.", "gtr", body=AsesorNuevo, status=201,
           response=AsesorCreado),
+    Route("POST", ASESOR + "/deactivate", desactivar_asesor,
+          "Make an asesor inactive. Events CLIENT_RETURNED_TO_GTR per customer, ASESOR_DEACTIVATED.", "gtr",
+          response=AsesorEstado, refusals=(409,),
+          description="Its customers (derivado, en_gestion) go back to GTR as no_gestionado (history reason "
+                      "asesor_desactivado); its tokens are revoked, so its REST calls answer 401 and its "
+                      "WebSockets close with 4001 on every gateway. 409 asesor_state_unchanged: already inactive."),
+    Route("POST", ASESOR + "/activate", activar_asesor, "Make an inactive asesor active again. Event ASESOR_ACTIVATED.",
+          "gtr", response=AsesorEstado, refusals=(409,),
+          description="It needs new tokens: the ones revoked when it was deactivated stay revoked. "
+                      "409 asesor_state_unchanged: already active."),
     Route("GET", "/api/me", yo, "Who the token is.", "any", response=Yo),
     Route("POST", "/api/importaciones", importar_csv, "Bulk import of leads from a CSV body.", "gtr",
           body_media_type="text/csv", query=ImportQuery, response=ImportResult,
@@ -492,7 +543,8 @@ ROUTES: tuple[Route, ...] = (
           description="Messages: {type, id, data} JSON text frames in id order (docs/api.md, WebSocket). "
                       "Refusals come before the upgrade, as HTTP errors (400: not a WebSocket upgrade; 403: "
                       "Origin not allowed; 422: bad since). After it, close codes 1001 (gateway stopping), "
-                      "1013 (fell behind or database unreachable: reconnect with since), 4000 (resync); a "
+                      "1013 (fell behind or database unreachable: reconnect with since), 4000 (resync), 4001 "
+                      "(session ended: token revoked or expired, or asesor deactivated); a "
                       "client's own frames are ignored, but one over 64 KiB is cut with 1009, text that is not "
                       "UTF-8 with 1007, a protocol error with 1002. 429 too_many_websockets: the token "
                       "holds SEGUIMIENTO_WS_MAX_PER_TOKEN sockets already."),

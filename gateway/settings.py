@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     # ends, without a database call: random tokens cannot buy database work.
     auth_max_failures: int = Field(default=20, ge=1)
     auth_failure_window: float = Field(default=60.0, gt=0)
+    # Validated (and unknown) tokens each process remembers, so a request costs one database
+    # call, not two; 0 turns the cache off. An entry is dropped by the outbox event that
+    # ends its session (read within poll_interval) and in any case after
+    # token_cache_seconds, which bounds what a change without an event leaves stale.
+    token_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
+    token_cache_seconds: float = Field(default=60.0, gt=0, le=3600)
     # TLS to the database: disabled; preferred (TLS when the server offers it, else plain
     # text: a man-in-the-middle can downgrade it); required (TLS or no connection; the
     # certificate is checked against database_ssl_ca when one is given); verify_identity

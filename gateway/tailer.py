@@ -44,6 +44,7 @@ from aiohttp import WSCloseCode, web
 from gateway import procedures
 from gateway.metrics import Metrics
 from gateway.procedures import DatabaseError, OutboxEvent
+from gateway.sessions import CLOSE_SESSION_ENDED, SessionEnd, TokenCache, session_end
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ READ_BATCH = 1000
 # backlog may show them for customers it no longer holds, so its board can drop them.
 STATE_ONLY_EVENTS = frozenset({"CLIENT_REASSIGNED", "CLIENT_IN_GESTION", "CLIENT_COMPLETED",
                                "CLIENT_RETURNED_TO_GTR"})
+# Events for the gateways themselves (sessions that end), never sent to a dashboard: they
+# name tokens, and a board has nothing to show for them. See Sessions.
+GATEWAY_ONLY_EVENTS = frozenset({"TOKEN_REVOKED", "TOKEN_EXPIRED"})
 BOARD_PAGE = 1000  # sp_listar_clientes' largest page
 RESYNC_REQUIRED = "RESYNC_REQUIRED"
 # Close codes (4000-4999 are the application's own).
@@ -91,6 +95,7 @@ class Subscriber:
     transport: asyncio.Transport
     role: Literal["gtr", "asesor"]
     asesor_id: int | None
+    token_id: int = 0
     cursor: int = 0
     live: bool = False
     closed: bool = False
@@ -109,9 +114,10 @@ class Subscriber:
 class Hub:
     """The subscribers of one gateway process and the last outbox id given to them."""
 
-    def __init__(self, metrics: Metrics, max_pending_bytes: int) -> None:
+    def __init__(self, metrics: Metrics, max_pending_bytes: int, tokens: TokenCache | None = None) -> None:
         self.metrics = metrics
         self.max_pending_bytes = max_pending_bytes
+        self.tokens = tokens if tokens is not None else TokenCache(0, 1.0)
         self.subscribers: set[Subscriber] = set()
         self.last_id: int | None = None  # None until the tailer first reached the database
         self._closing: set[asyncio.Task[None]] = set()
@@ -128,15 +134,21 @@ class Hub:
         """Deliver a read of consecutive events to every live subscriber. Synchronous."""
         if not events:
             return
+        # Sessions that end, first: the cache forgets them before anything else runs, and
+        # their sockets are closed rather than sent this read.
+        ends = [end for end in map(session_end, events) if end is not None]
+        if ends:
+            self.end_sessions(ends)
         frames = [(event, text_frame(encode_message(event.event_type, event.id, event.payload)))
-                  for event in events]
+                  for event in events if event.event_type not in GATEWAY_ONLY_EVENTS]
         first, last = events[0].id, events[-1].id
         everything = b"".join(frame for _event, frame in frames)  # what every up-to-date GTR socket gets
         for sub in list(self.subscribers):
             if not sub.live or sub.closed:
                 continue
             if sub.role == "gtr" and sub.cursor < first:
-                self._write(sub, everything, len(frames))
+                if frames:
+                    self._write(sub, everything, len(frames))
             else:
                 chunks = [frame for event, frame in frames if event.id > sub.cursor and sub.wants(event)]
                 if chunks:
@@ -144,8 +156,25 @@ class Hub:
             sub.cursor = max(sub.cursor, last)
         self.last_id = last
 
+    def end_sessions(self, ends: list[SessionEnd]) -> None:
+        """Forget the tokens ``ends`` name and close their sockets (CLOSE_SESSION_ENDED)."""
+        self.tokens.end(ends)
+        everything = any(end.token_id is None and end.asesor_id is None for end in ends)
+        tokens = {end.token_id for end in ends if end.token_id is not None}
+        asesores = {end.asesor_id for end in ends if end.asesor_id is not None}
+        for sub in list(self.subscribers):
+            if not sub.closed and (everything or sub.token_id in tokens or sub.asesor_id in asesores):
+                self.end_session(sub)
+
+    def end_session(self, sub: Subscriber) -> None:
+        """Close ``sub``: its token was revoked or expired, or its asesor deactivated."""
+        if not sub.closed:
+            self._drop(sub, CLOSE_SESSION_ENDED, b"session ended: revoked, expired or deactivated", "session_ended")
+
     def resync_all(self, reason: str) -> None:
         """Events were lost to everyone (the purge passed the tailer): every socket must reload."""
+        # An ending event may be among the lost ones: validate every token again.
+        self.tokens.clear()
         for sub in list(self.subscribers):
             self.send_resync(sub, {"reason": reason})
 
@@ -179,7 +208,8 @@ class Hub:
                 # purged while we read: the gap cannot be filled
                 self.send_resync(sub, {"since": since, "oldestId": events[0].id, "latestId": limits.ultimo_id})
                 return False
-            chunks = [text_frame(encode_message(e.event_type, e.id, e.payload)) for e in events if replayable(e)]
+            chunks = [text_frame(encode_message(e.event_type, e.id, e.payload)) for e in events
+                      if e.event_type not in GATEWAY_ONLY_EVENTS and replayable(e)]
             if events:
                 sub.cursor = events[-1].id
             if chunks:
@@ -303,6 +333,8 @@ class Tailer:
                 if self.up:
                     log.warning("outbox tailer lost the database: %s", exc)
                 self.up = False
+                # Ending events may be written while we cannot read them: ask again.
+                self.hub.tokens.clear()
                 if self.on_outage is not None:
                     await self.on_outage()
                 await asyncio.sleep(pause)

@@ -13,6 +13,8 @@ ALTER USER 'seguimiento_owner'@'%' ACCOUNT LOCK;
 GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE, CREATE TEMPORARY TABLES, EVENT ON `seguimiento`.* TO 'seguimiento_owner'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_crear_asesor` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_listar_asesores` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_desactivar_asesor` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_activar_asesor` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_cargar_cliente` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_importar_lote` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_derivar_cliente` TO 'seguimiento_app'@'%';

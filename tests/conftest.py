@@ -53,6 +53,7 @@ def migrated_url(server: DatabaseUrl) -> Iterator[DatabaseUrl]:
     db = Db(url)
     db.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")
     db.execute("ALTER EVENT ev_purgar_outbox DISABLE")
+    db.execute("ALTER EVENT ev_caducar_tokens DISABLE")
     db.close()
     try:
         yield url

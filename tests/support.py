@@ -19,6 +19,7 @@ DEFAULT_CONFIG = {
     "barrido_lote": 1000,
     "barrido_lotes_max": 20,
     "transaccion_interrumpida_segundos": 5,
+    "token_asesor_vigencia_segundos": 43200,
 }
 
 Row = dict[str, Any]

@@ -29,7 +29,7 @@ UNKNOWN = 10**12
 
 # Procedures without parameters: there is no input to get wrong.
 NO_PARAMETERS = {"sp_barrido_seguimiento", "sp_listar_asesores", "sp_outbox_limites",
-                 "sp_estado_servidor", "sp_purgar_outbox"}
+                 "sp_estado_servidor", "sp_purgar_outbox", "sp_caducar_tokens"}
 
 
 @dataclass
@@ -157,6 +157,22 @@ case("sp_crear_token", "asesor negative", E.ASESOR_NOT_FOUND, lambda w: (hexdige
 case("sp_crear_token", "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (hexdigest("a"), "asesor", UNKNOWN, None))
 case("sp_crear_token", "descripcion 10MB", E.INVALID_INPUT, lambda w: (hexdigest("a"), "gtr", None, BIG))
 case("sp_crear_token", "descripcion 201 chars", E.INVALID_INPUT, lambda w: (hexdigest("a"), "gtr", None, "d" * 201))
+
+# sp_crear_token_con_vigencia(token_sha256, rol, asesor_id, descripcion, vigencia_segundos)
+for name, value in (("negative", -1), ("over ten years", 315360001), ("huge", 2**62)):
+    case("sp_crear_token_con_vigencia", f"vigencia {name}", E.INVALID_INPUT,
+         lambda w, v=value: (hexdigest("a"), "gtr", None, None, v))
+case("sp_crear_token_con_vigencia", "hash NULL", E.INVALID_INPUT, lambda w: (None, "gtr", None, None, 60))
+case("sp_crear_token_con_vigencia", "asesor unknown", E.ASESOR_NOT_FOUND,
+     lambda w: (hexdigest("a"), "asesor", UNKNOWN, None, 60))
+
+# sp_desactivar_asesor(asesor_id, actor) and sp_activar_asesor(asesor_id, actor)
+for proc in ("sp_desactivar_asesor", "sp_activar_asesor"):
+    case(proc, "asesor NULL", E.INVALID_INPUT, lambda w: (None, "gtr"))
+    case(proc, "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (UNKNOWN, "gtr"))
+    for name, value in (("NULL", None), ("asesor", "asesor"), ("10MB", BIG), ("quoted", QUOTED)):
+        case(proc, f"actor {name}", E.INVALID_INPUT, lambda w, v=value: (w.ana, v))
+case("sp_activar_asesor", "already active", E.ASESOR_STATE_UNCHANGED, lambda w: (w.ana, "gtr"))
 
 # sp_validar_token(token_sha256): an unknown token is documented as "no row", not an error.
 for name, value in (("NULL", None), ("10MB", BIG), ("quoted", QUOTED), ("SQL", SQL_FRAGMENT)):

@@ -42,6 +42,7 @@ def dba_db(request: pytest.FixtureRequest, server: DatabaseUrl) -> Iterator[Db]:
         db = Db(url)
         db.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")
         db.execute("ALTER EVENT ev_purgar_outbox DISABLE")
+        db.execute("ALTER EVENT ev_caducar_tokens DISABLE")
         try:
             yield db
         finally:

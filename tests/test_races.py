@@ -150,7 +150,9 @@ def assert_consistent(db: Db) -> None:
     assert [e["id"] for e in outbox] == list(range(1, seq["ultimo_id"] + 1)), "outbox ids must be 1..ultimo_id"
     by_outbox = {e["id"]: e for e in outbox}
     links = Counter(h["outbox_id"] for h in history)
-    assert set(links) == set(by_outbox), "every event has history and every history row its event"
+    # Token and asesor events concern no customer, so they have no history row.
+    of_customers = {i for i, e in by_outbox.items() if not e["event_type"].startswith(("TOKEN_", "ASESOR_"))}
+    assert set(links) == of_customers, "every customer event has history and every history row its event"
     for h in history:
         event = by_outbox[h["outbox_id"]]
         assert event["created_at"] == h["created_at"], h
@@ -476,6 +478,11 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
     en_gestion, token_eg = db.en_gestion(ana)
     nuevo = db.nuevo_cliente()
     token_id = int(db.call_one("sp_crear_token", "b" * 64, "gtr", None, None)["token_id"])
+    vencido = int(db.call_one("sp_crear_token", "e" * 64, "gtr", None, None)["token_id"])
+    db.execute("UPDATE api_tokens SET expires_at = UTC_TIMESTAMP(6) - INTERVAL 1 SECOND WHERE id = %s", (vencido,))
+    beto, dora = db.asesor("Beto"), db.asesor("Dora")
+    db.derivado(beto)
+    db.call("sp_desactivar_asesor", dora, "dba")
     return {
         "sp_crear_asesor": (("Zoe",), "SELECT 1 FROM asesores WHERE nombre = 'Zoe'"),
         "sp_cargar_cliente": (("Nuevo", None, None), "SELECT 1 FROM clientes WHERE nombre = 'Nuevo'"),
@@ -494,8 +501,11 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
         "sp_listar_clientes": ((None, None, 10, 0), None),
         "sp_barrido_seguimiento": ((), None),
         "sp_purgar_outbox": ((), None),
-        "sp_crear_token": (("c" * 64, "gtr", None, None),
-                           "SELECT 1 FROM api_tokens WHERE token_sha256 = REPEAT('c', 64)"),
+        "sp_crear_token_con_vigencia": (("c" * 64, "gtr", None, None, 60),
+                                        "SELECT 1 FROM api_tokens WHERE token_sha256 = REPEAT('c', 64)"),
+        "sp_caducar_tokens": ((), f"SELECT 1 FROM api_tokens WHERE id = {vencido} AND caducado_at IS NOT NULL"),
+        "sp_desactivar_asesor": ((beto, "gtr"), f"SELECT 1 FROM asesores WHERE id = {beto} AND activo = 0"),
+        "sp_activar_asesor": ((dora, "gtr"), f"SELECT 1 FROM asesores WHERE id = {dora} AND activo = 1"),
         "sp_revocar_token": ((token_id,), f"SELECT 1 FROM api_tokens WHERE id = {token_id} AND revoked_at IS NOT NULL"),
         "sp_configurar": (("timeout_segundos", 299),
                           "SELECT 1 FROM seguimiento_config WHERE clave = 'timeout_segundos' AND valor = 299"),

@@ -566,9 +566,11 @@ def test_tokens_are_created_validated_and_revoked(db: Db) -> None:
          "descripcion": None, "revoked_at": None},
     ]
 
-    assert db.call("sp_validar_token", sha("gtr-secret")) == [[{"token_id": gtr_id, "rol": "gtr", "asesor_id": None}]]
+    expires = db.query("SELECT expires_at FROM api_tokens WHERE id = %s", (ase_id,))[0]["expires_at"]
+    assert db.call("sp_validar_token", sha("gtr-secret")) == [[{"token_id": gtr_id, "rol": "gtr", "asesor_id": None,
+                                                               "expires_at": None}]]
     assert db.call("sp_validar_token", sha("ana-secret")) == [[{"token_id": ase_id, "rol": "asesor",
-                                                               "asesor_id": asesor}]]
+                                                               "asesor_id": asesor, "expires_at": expires}]]
     assert db.call("sp_validar_token", sha("unknown")) == [[]]
 
     assert db.call_one("sp_revocar_token", gtr_id) == {"revocados": 1}

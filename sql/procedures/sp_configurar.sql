@@ -1,6 +1,7 @@
 -- sp_configurar(clave, valor): changes one setting of seguimiento_config, checked:
 -- timeout_segundos 1-86400, outbox_retencion_horas 1-87600, barrido_lote 1-100000,
--- barrido_lotes_max 1-1000, transaccion_interrumpida_segundos 1-300. Unknown keys and values
+-- barrido_lotes_max 1-1000, transaccion_interrumpida_segundos 1-300,
+-- token_asesor_vigencia_segundos 1-315360000. Unknown keys and values
 -- out of range are refused (45007).
 -- Result set: clave, valor_anterior, valor.
 -- clave is LONGTEXT so an oversized key is refused as 45007, not failed as 1406.
@@ -26,6 +27,7 @@ BEGIN
                         WHEN 'barrido_lote' THEN 100000
                         WHEN 'barrido_lotes_max' THEN 1000
                         WHEN 'transaccion_interrumpida_segundos' THEN 300
+                        WHEN 'token_asesor_vigencia_segundos' THEN 315360000
                     END THEN
         SET v_msg = CONCAT('value out of range for ', p_clave);
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
