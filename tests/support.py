@@ -89,7 +89,7 @@ class Db:
 
     def reset(self) -> None:
         """Empty the data tables and restore the default configuration."""
-        for table in ("clientes_historial", "outbox", "api_tokens", "clientes", "asesores"):
+        for table in ("clientes_historial", "outbox", "api_tokens", "clientes", "importaciones", "asesores"):
             self.execute(f"DELETE FROM {table}")
         self.execute("UPDATE outbox_secuencia SET ultimo_id = 0 WHERE id = 1")
         for clave, valor in DEFAULT_CONFIG.items():
