@@ -24,6 +24,7 @@ from gateway.metrics import Metrics
 from gateway.procedures import Database
 from gateway.routes import setup_routes
 from gateway.settings import Settings
+from gateway.sweeper import follow
 from gateway.tailer import Hub, Tailer, close_socket, gauges
 
 log = logging.getLogger(__name__)
@@ -70,17 +71,24 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     ca = None if settings.database_ssl_ca is None else str(settings.database_ssl_ca)
     db = Database(url, size=settings.pool_size, connect_timeout=settings.connect_timeout,
                   query_timeout=settings.query_timeout, observe=metrics.procedure_call,
-                  ssl_mode=settings.database_ssl_mode, ssl_ca=ca)
+                  ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
     # The tailer has its own connection, so a busy pool never delays events.
     tail_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
                        query_timeout=settings.query_timeout, observe=metrics.procedure_call,
-                       ssl_mode=settings.database_ssl_mode, ssl_ca=ca)
+                       ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
     hub = Hub(metrics, settings.ws_max_pending_bytes)
     tailer = Tailer(tail_db, hub, metrics, settings.poll_interval, on_outage=db.discard_idle)
     db.on_events = tailer.wake
     app[DATABASE], app[HUB], app[TAILER] = db, hub, tailer
     metrics.gauges.update(gauges(hub, tailer, db))
     task = asyncio.get_running_loop().create_task(tailer.run(), name="outbox-tailer")
+    # Its own session, so a sweep never waits for a pool slot, nor holds one; its calls are
+    # not the requests' (not in the procedure metrics).
+    sweep_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
+                        query_timeout=settings.query_timeout,
+                        ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
+    sweeper = (asyncio.get_running_loop().create_task(follow(sweep_db, settings.sweep_interval), name="sweeper")
+               if settings.sweep_interval > 0 else None)
     # Wait briefly for the first read so a socket opened right after start can attach; a
     # database that is down does not stop the gateway from starting (it answers 503).
     with contextlib.suppress(asyncio.TimeoutError):
@@ -88,9 +96,12 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for running in (task, sweeper):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        await sweep_db.close()
         await hub.close()
         await tail_db.close()
         await db.close()

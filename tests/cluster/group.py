@@ -26,8 +26,8 @@ from types import TracebackType
 
 import mysql.connector
 
-from tests.engines.servers import ENGINES, ChrootServer, EngineError, build_root
 from gateway.embedded import free_port
+from tests.engines.servers import ENGINES, ChrootServer, EngineError, build_root
 
 ENGINE = ENGINES["mysql-9.7"]
 # Limits, each a setting: how long the group may take to come ONLINE, and to elect.
