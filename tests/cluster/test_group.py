@@ -92,6 +92,10 @@ def test_the_reporting_account_reads_the_views_on_a_secondary(cluster: Cluster) 
             break
         time.sleep(0.1)
     assert seen == 1, "the secondary never showed the primary's customer"
+    # Its lag, for monitoring: transactions received and not applied yet (docs/scaling.md).
+    queue = member.query("SELECT COUNT_TRANSACTIONS_REMOTE_IN_APPLIER_QUEUE FROM "
+                         "performance_schema.replication_group_member_stats WHERE MEMBER_ID = @@server_uuid")
+    assert len(queue) == 1 and int(str(queue[0][0])) >= 0, queue
 
 
 def _history_outbox_pairs(db: Db) -> dict[str, int]:
