@@ -87,8 +87,10 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     sweep_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
                         query_timeout=settings.query_timeout,
                         ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
-    sweeper = (asyncio.get_running_loop().create_task(follow(sweep_db, settings.sweep_interval), name="sweeper")
-               if settings.sweep_interval > 0 else None)
+    sweeper = None
+    if settings.sweep_interval > 0:
+        sweeper = asyncio.get_running_loop().create_task(follow(sweep_db, settings.sweep_interval, metrics),
+                                                         name="sweeper")
     # Wait briefly for the first read so a socket opened right after start can attach; a
     # database that is down does not stop the gateway from starting (it answers 503).
     with contextlib.suppress(asyncio.TimeoutError):

@@ -17,6 +17,7 @@ import asyncio
 import logging
 
 from gateway import procedures
+from gateway.metrics import Metrics
 from gateway.procedures import Database, DatabaseError
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ async def needs_gateway_sweep(db: Database) -> bool:
     return state.event_scheduler.upper() != "ON" or state.barrido_estado != "ENABLED"
 
 
-async def follow(db: Database, interval: float) -> None:
+async def follow(db: Database, interval: float, metrics: Metrics) -> None:
     """Runs until cancelled; a database that is down is simply asked again next time. The
     first look is one interval after start: a gateway's start does not wait on it."""
     while True:
@@ -36,6 +37,8 @@ async def follow(db: Database, interval: float) -> None:
         try:
             if await needs_gateway_sweep(db):
                 returned = await procedures.barrido_seguimiento(db)
+                metrics.gateway_sweeps += 1
+                metrics.gateway_swept += returned
                 if returned:
                     log.info("sweep run by the gateway (the primary's event does not run): %d returned", returned)
         except DatabaseError as exc:

@@ -222,6 +222,17 @@ async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(c
                 checks[dashboard.name] = (told, compare(events, expected_ids(outbox, asesor_id), outbox))
                 await dashboard.close()
 
+            # Never two sweeps at once: each idle customer was returned exactly once.
+            returned = new_db.query(f"SELECT cliente_id, COUNT(*) AS n FROM outbox WHERE cliente_id IN "
+                                    f"({','.join(map(str, idle))}) AND event_type = 'CLIENT_RETURNED_TO_GTR' "
+                                    "GROUP BY cliente_id")
+            returned_once = sorted(r["cliente_id"] for r in returned if r["n"] == 1) == sorted(idle)
+            gateway_sweeps = 0
+            for base in bases:
+                async with session.get(base + "/metrics") as response:
+                    for line in (await response.text()).splitlines():
+                        if line.startswith("seguimiento_gateway_sweeps_total "):
+                            gateway_sweeps += int(line.split()[1])
             overdue = max_overdue_seconds(new_db)
             pairs = _history_outbox_pairs(new_db)
             missing = acknowledged_missing(new_db, out)
@@ -247,6 +258,8 @@ async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(c
         "their deadline, s after the kill": deadline_at_kill,
         "sweep_interval, s": SWEEP_INTERVAL,
         "acknowledged transitions missing from the new primary's outbox": missing,
+        "idle customers each returned exactly once": returned_once,
+        "sweeps run by the two gateways": gateway_sweeps,
         "outbox ids gap-free": ids_gap_free,
         "history/outbox pairing faults": pairs,
         "most overdue active customer at the end, s": round(overdue, 1),
@@ -261,6 +274,8 @@ async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(c
     assert swept_at is not None, f"the idle customers were not returned within {budget:.0f} s of the kill"
     assert swept_at - killed <= deadline_at_kill + SWEEP_INTERVAL + elected + 30
     assert missing == 0
+    assert returned_once, returned
+    assert gateway_sweeps >= 1, "the new primary's event is disabled: the gateways must have swept"
     assert ids_gap_free
     assert pairs == dict.fromkeys(pairs, 0), pairs
     assert overdue <= SWEEP_INTERVAL + 5, f"a customer was {overdue:.1f} s past its deadline"
