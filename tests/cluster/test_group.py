@@ -10,6 +10,7 @@ import asyncio
 import json
 import threading
 import time
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 from tests.cluster.conftest import Cluster
 from tests.cluster.group import Member
 from tests.gateway.harness import Api, GatewayProcess, make_token, run
-from tests.reliability.dashboards import Dashboard, compare, expected_ids
+from tests.reliability.dashboards import Dashboard, compare, expected_ids, percentile
 from tests.reliability.workload import (
     DirectWriter,
     Outcomes,
@@ -129,6 +130,19 @@ async def _probe(api: Api, stop: asyncio.Event, seen: list[tuple[float, float, i
         await asyncio.sleep(0.05)
 
 
+async def _watch(dashboard: Dashboard, arrivals: dict[int, float], stop: asyncio.Event) -> None:
+    """Notes when each event reaches ``dashboard`` (looked at every 5 ms) until ``stop``, and a
+    moment more for the last ones."""
+    seen = 0
+    while not stop.is_set() or seen < len(dashboard.messages):
+        now = time.time()
+        for message in dashboard.messages[seen:]:
+            if isinstance(message.get("id"), int):
+                arrivals.setdefault(message["id"], now)
+        seen = len(dashboard.messages)
+        await asyncio.sleep(0.005)
+
+
 @run(timeout=280)
 async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(cluster: Cluster) -> None:
     group = cluster.group
@@ -164,6 +178,9 @@ async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(c
                                                 "B", pause=0.02, walk_away_every=4)),
             ]
             probe = asyncio.create_task(_probe(gtr[0], stop_probe, probe_log))
+            arrivals: dict[int, float] = {}  # the GTR socket: event id -> when it arrived (wall clock)
+            stop_watch = asyncio.Event()
+            watcher = asyncio.create_task(_watch(dashboards[0], arrivals, stop_watch))
             direct.start()
             await asyncio.sleep(LOAD_SECONDS)
 
@@ -203,8 +220,8 @@ async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(c
             await asyncio.gather(*writers, probe)
             await asyncio.to_thread(direct.join, 10)
 
-            outbox = new_db.query("SELECT id, event_type, cliente_id, asesor_id, previous_asesor_id, payload "
-                                  "FROM outbox ORDER BY id")
+            outbox = new_db.query("SELECT id, event_type, cliente_id, asesor_id, previous_asesor_id, payload, "
+                                  "created_at FROM outbox ORDER BY id")
             for row in outbox:
                 row["payload"] = json.loads(row["payload"]) if isinstance(row["payload"], str | bytes) \
                     else row["payload"]
@@ -221,6 +238,14 @@ async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(c
                 told = len(events) != len(dashboard.messages)
                 checks[dashboard.name] = (told, compare(events, expected_ids(outbox, asesor_id), outbox))
                 await dashboard.close()
+            stop_watch.set()
+            await watcher
+            kill_wall = time.time() - (time.monotonic() - killed)
+            # How long after its commit each event reached the GTR socket (one clock: one machine).
+            delays = [arrivals[row["id"]] - row["created_at"].replace(tzinfo=UTC).timestamp()
+                      for row in outbox if row["id"] in arrivals]
+            delayed = sorted(d for d, row in zip(delays, [r for r in outbox if r["id"] in arrivals], strict=True)
+                             if row["created_at"].replace(tzinfo=UTC).timestamp() < kill_wall and d > 1.0)
 
             # Never two sweeps at once: each idle customer was returned exactly once.
             returned = new_db.query(f"SELECT cliente_id, COUNT(*) AS n FROM outbox WHERE cliente_id IN "
@@ -259,6 +284,10 @@ async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(c
         "sweep_interval, s": SWEEP_INTERVAL,
         "acknowledged transitions missing from the new primary's outbox": missing,
         "idle customers each returned exactly once": returned_once,
+        "GTR socket: events committed before the kill and delivered over 1 s later": len(delayed),
+        "... the longest of those delays, s": round(delayed[-1], 1) if delayed else 0.0,
+        "GTR socket: delivery delay p50 / max over the run, s": [round(percentile(delays, 50), 3),
+                                                                 round(max(delays, default=0.0), 1)],
         "sweeps run by the two gateways": gateway_sweeps,
         "outbox ids gap-free": ids_gap_free,
         "history/outbox pairing faults": pairs,
