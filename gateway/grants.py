@@ -46,7 +46,7 @@ APP_PROCEDURES = (
     "sp_outbox_leer", "sp_outbox_limites", "sp_validar_token", "sp_estado_servidor",
     "sp_barrido_seguimiento",
 )
-REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "clientes_historial")
+REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial")
 # What the procedures, views and events do, so what their definer needs.
 OWNER_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, EXECUTE, CREATE TEMPORARY TABLES, EVENT"
 ROLES = ("owner", "app", "reporting")

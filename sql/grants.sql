@@ -33,6 +33,7 @@ GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_barrido_seguimiento` TO 'seguimient
 GRANT SELECT ON `seguimiento`.`v_clientes` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes_activos` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_asesor_diario` TO 'seguimiento_reporting'@'%';
+GRANT SELECT ON `seguimiento`.`v_replicacion` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`clientes_historial` TO 'seguimiento_reporting'@'%';
 
 -- Recorded so `seguimiento migrate` knows the owner and re-grants after re-installing.

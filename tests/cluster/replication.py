@@ -74,6 +74,13 @@ class ReplicatedPair:
         finally:
             conn.close()
 
+    def stop_applying(self) -> None:
+        """The replica keeps receiving, and stops applying (as when it falls behind)."""
+        _query(self.replica, "STOP SLAVE SQL_THREAD")
+
+    def start_applying(self) -> None:
+        _query(self.replica, "START SLAVE SQL_THREAD")
+
     def status(self) -> dict[str, Any]:
         """The replica's SHOW SLAVE STATUS."""
         rows = _query(self.replica, "SHOW SLAVE STATUS")

@@ -63,12 +63,13 @@ def test_the_replica_holds_the_events_disabled_and_refuses_the_sweep(pair: Repli
         conn.close()
 
 
-def test_the_reporting_account_reads_the_views_on_the_replica_and_lag_shows(pair: ReplicatedPair) -> None:
+def test_the_reporting_account_reads_the_views_and_the_lag_on_the_replica(pair: ReplicatedPair) -> None:
     admin = Db(pair.primary.url)
     user = admin.query("SELECT usuario FROM cuentas_bd WHERE rol = 'reporting'")[0]["usuario"]
     admin.execute(f"ALTER USER '{user}'@'%' IDENTIFIED BY 'reporting-pw-1'")
     asesor = admin.asesor("Reporte")
     admin.derivado(asesor)
+    primary_id = admin.query("SELECT ultimo_evento_id FROM v_replicacion")[0]["ultimo_evento_id"]
     admin.close()
     pair.wait_caught_up()
     conn = on_replica(pair, user, "reporting-pw-1")
@@ -78,6 +79,20 @@ def test_the_reporting_account_reads_the_views_on_the_replica_and_lag_shows(pair
         assert cur.fetchall()[0]["n"] == 1
         with pytest.raises(mysql.connector.Error):
             cur.execute("SELECT * FROM outbox")
+        cur.execute("SELECT ultimo_evento_id FROM v_replicacion")
+        assert cur.fetchall()[0]["ultimo_evento_id"] == primary_id
+        # Stop applying: the view shows the replica behind by exactly what the primary wrote since.
+        pair.stop_applying()
+        admin = Db(pair.primary.url)
+        admin.nuevo_cliente()
+        ahead = admin.query("SELECT ultimo_evento_id FROM v_replicacion")[0]["ultimo_evento_id"]
+        admin.close()
+        cur.execute("SELECT ultimo_evento_id FROM v_replicacion")
+        assert cur.fetchall()[0]["ultimo_evento_id"] == primary_id < ahead
+        pair.start_applying()
+        pair.wait_caught_up()
+        cur.execute("SELECT ultimo_evento_id FROM v_replicacion")
+        assert cur.fetchall()[0]["ultimo_evento_id"] == ahead
     finally:
         conn.close()
     status = pair.status()
