@@ -5,7 +5,8 @@
 #   make lint   - ruff and mypy
 #   make reliability - the fault, soak, scale-out, grants and fuzz tests, then docs/reliability.md
 #   make cluster-test - a MySQL 9.7 Group Replication group and a MariaDB primary with a replica:
-#                 failover under load, the sweep after it, reports on replicas (about 2 minutes)
+#                 failover under load, the sweep after it, reports on replicas (about a minute;
+#                 make test runs them too, in its local run)
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
