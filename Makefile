@@ -4,6 +4,9 @@
 #                 (make test ENGINES=mysql-9.7: some engines only; see tests/engines/matrix.py)
 #   make lint   - ruff and mypy
 #   make reliability - the fault, soak, scale-out, grants and fuzz tests, then docs/reliability.md
+#   make cluster-test - a MySQL 9.7 Group Replication group and a MariaDB primary with a replica:
+#                 failover under load, the sweep after it, reports on replicas (about a minute;
+#                 make test runs them too, in its local run)
 
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -39,6 +42,13 @@ reliability: $(STAMP)
 	$(PY) -m pytest tests/reliability tests/test_grants.py $(wildcard tests/fuzz) \
 		'tests/test_run.py::test_no_other_local_user_gets_into_the_private_database'; status=$$?; \
 	$(PY) -m tests.reliability.report && exit $$status
+
+# The cluster tests start their servers from the engine matrix's MySQL 9.7 root (built once
+# by tests/engines/build-roots) and the machine's MariaDB; figures in var/cluster/.
+.PHONY: cluster-test
+cluster-test: $(STAMP)
+	tests/engines/build-roots mysql-9.7
+	$(PY) -m pytest tests/cluster
 
 # Benchmarks (bench/, results in docs/bench/; see docs/bench/README.md):
 #   make bench        - every benchmark, full mode (the committed results; ~30 min)

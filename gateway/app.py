@@ -35,6 +35,7 @@ from gateway.procedures import Database
 from gateway.routes import setup_routes
 from gateway.sessions import TokenCache
 from gateway.settings import Settings
+from gateway.sweeper import follow
 from gateway.tailer import Hub, Tailer, close_socket, gauges
 
 log = logging.getLogger(__name__)
@@ -82,11 +83,11 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     ca = None if settings.database_ssl_ca is None else str(settings.database_ssl_ca)
     db = Database(url, size=settings.pool_size, connect_timeout=settings.connect_timeout,
                   query_timeout=settings.query_timeout, observe=metrics.procedure_call,
-                  ssl_mode=settings.database_ssl_mode, ssl_ca=ca)
+                  ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
     # The tailer has its own connection, so a busy pool never delays events.
     tail_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
                        query_timeout=settings.query_timeout, observe=metrics.procedure_call,
-                       ssl_mode=settings.database_ssl_mode, ssl_ca=ca)
+                       ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
     hub = Hub(metrics, settings.ws_max_pending_bytes, app[TOKEN_CACHE])
     tailer = Tailer(tail_db, hub, metrics, settings.poll_interval, on_outage=db.discard_idle)
     db.on_events = tailer.wake
@@ -95,6 +96,15 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     tokens = app[TOKEN_CACHE]
     metrics.gauges["seguimiento_token_cache_entries"] = lambda: {(): float(len(tokens))}
     task = asyncio.get_running_loop().create_task(tailer.run(), name="outbox-tailer")
+    # Its own session, so a sweep never waits for a pool slot, nor holds one; its calls are
+    # not the requests' (not in the procedure metrics).
+    sweep_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
+                        query_timeout=settings.query_timeout,
+                        ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
+    sweeper = None
+    if settings.sweep_interval > 0:
+        sweeper = asyncio.get_running_loop().create_task(follow(sweep_db, settings.sweep_interval, metrics),
+                                                         name="sweeper")
     # Wait briefly for the first read so a socket opened right after start can attach; a
     # database that is down does not stop the gateway from starting (it answers 503).
     with contextlib.suppress(asyncio.TimeoutError):
@@ -102,9 +112,12 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for running in (task, sweeper):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        await sweep_db.close()
         await hub.close()
         await tail_db.close()
         await db.close()

@@ -34,8 +34,9 @@ import mysql.connector
 
 from gateway.dburl import DatabaseUrl
 
-# The procedures the gateway calls. Token administration (sp_crear_token, sp_revocar_token),
-# the sweep and the purge are left to DBAs and the events.
+# The procedures the gateway calls. Token administration (sp_crear_token, sp_revocar_token)
+# and the purge are left to DBAs and the events; the sweep is the event's, and the
+# gateway's when the primary's event does not run (gateway/sweeper.py: after a failover).
 APP_PROCEDURES = (
     "sp_crear_asesor", "sp_listar_asesores", "sp_desactivar_asesor", "sp_activar_asesor",
     "sp_cargar_cliente", "sp_importar_lote", "sp_derivar_cliente",
@@ -43,8 +44,9 @@ APP_PROCEDURES = (
     "sp_completar_wizard", "sp_liberar_cliente",
     "sp_listar_clientes", "sp_obtener_cliente", "sp_historial_cliente",
     "sp_outbox_leer", "sp_outbox_limites", "sp_validar_token", "sp_estado_servidor",
+    "sp_barrido_seguimiento",
 )
-REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "clientes_historial")
+REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial")
 # What the procedures, views and events do, so what their definer needs.
 OWNER_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, EXECUTE, CREATE TEMPORARY TABLES, EVENT"
 ROLES = ("owner", "app", "reporting")

@@ -23,6 +23,9 @@ class Metrics:
         self.events_delivered = 0
         self.events_read = 0
         self.socket_drops: dict[str, int] = defaultdict(int)
+        # Sweeps this gateway ran because the primary's own event did not (gateway/sweeper.py).
+        self.gateway_sweeps = 0
+        self.gateway_swept = 0
         # Read when rendering: live values owned by other objects.
         self.gauges: dict[str, Callable[[], dict[tuple[tuple[str, str], ...], float]]] = {}
 
@@ -68,6 +71,11 @@ class Metrics:
         out.append(f"seguimiento_events_read_total {self.events_read}")
         family("seguimiento_events_delivered_total", "counter", "WebSocket messages written to sockets.")
         out.append(f"seguimiento_events_delivered_total {self.events_delivered}")
+        family("seguimiento_gateway_sweeps_total", "counter",
+               "Sweeps this gateway ran because the primary's sweep event does not run (after a promotion).")
+        out.append(f"seguimiento_gateway_sweeps_total {self.gateway_sweeps}")
+        family("seguimiento_gateway_swept_customers_total", "counter", "Customers those sweeps returned to GTR.")
+        out.append(f"seguimiento_gateway_swept_customers_total {self.gateway_swept}")
         family("seguimiento_websocket_drops_total", "counter", "Sockets the gateway closed, by reason.")
         for reason, n in sorted(self.socket_drops.items()):
             out.append(f'seguimiento_websocket_drops_total{{reason="{reason}"}} {n}')

@@ -80,7 +80,15 @@ LOST_CONNECTION = frozenset({
     2013,  # CR_SERVER_LOST: lost connection during a query
     2055,  # CR_SERVER_LOST_EXTENDED
     4031,  # ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8): the server dropped an idle session
+    # Group Replication refused the commit (no quorum, or the member left the group): the
+    # transaction was rolled back, and another member is, or soon will be, the primary.
+    3100,  # ER_RUN_HOOK_ERROR
+    3101,  # ER_TRANSACTION_ROLLBACK_DURING_COMMIT
 })
+# "running with the --read-only / --super-read-only option": the session reached a server
+# that is no longer (or not yet) the primary. The same number also means other options
+# (--secure-file-priv), so only the read-only ones count as "reconnect elsewhere".
+OPTION_PREVENTS_STATEMENT = 1290
 TRANSIENT_CONFLICT = frozenset({
     1205,  # ER_LOCK_WAIT_TIMEOUT
     1213,  # ER_LOCK_DEADLOCK
@@ -105,6 +113,8 @@ def translate_error(exc: BaseException) -> DatabaseError:
         if errno in TRANSIENT_CONFLICT:
             return DatabaseBusy()
         if errno in LOST_CONNECTION or isinstance(exc, mysql.connector.errors.InterfaceError):
+            return DatabaseUnavailable()
+        if errno == OPTION_PREVENTS_STATEMENT and "read-only" in (exc.msg or "").lower().replace("_", "-"):
             return DatabaseUnavailable()
         if isinstance(exc, mysql.connector.errors.OperationalError) and errno in (0, -1):
             return DatabaseUnavailable()
@@ -217,6 +227,12 @@ class Database:
     ``observe(procedure, outcome, seconds)`` is told about every call (for metrics);
     ``on_events()`` after every successful call of a procedure that writes outbox events
     (the outbox tailer uses it to deliver them without waiting for its poll).
+
+    ``hosts``: other ``(host, port)`` servers that may be the primary (a Group Replication
+    group, or a replica a DBA may promote). With any given, a new session goes to the first
+    of the URL's server and these that is writable (``@@GLOBAL.read_only`` off: a group's
+    secondaries and a classic replica are read-only), trying the last one found first. The
+    group itself elects; the gateway only follows, so no proxy is needed in front of it.
     """
 
     def __init__(
@@ -229,8 +245,12 @@ class Database:
         observe: CallObserver | None = None,
         ssl_mode: SslMode = "preferred",
         ssl_ca: str | None = None,
+        hosts: Sequence[tuple[str, int]] = (),
     ) -> None:
         self.url = url
+        candidates = [url] + [url.model_copy(update={"host": h, "port": p}) for h, p in hosts]
+        self._candidates = list({(c.host, c.port): c for c in candidates}.values())
+        self.primary = url  # where the last session went (the last primary found)
         self.ssl_mode = ssl_mode
         self.ssl_ca = ssl_ca
         self.size = size
@@ -246,15 +266,43 @@ class Database:
         self.tls: bool | None = {"disabled": False, "preferred": None}.get(ssl_mode, True)
 
     async def _connect(self) -> Connection:
+        if len(self._candidates) == 1:
+            return await self._connect_to(self.url)
+        # The last primary first, then the others in their order.
+        order = [self.primary] + [c for c in self._candidates if c != self.primary]
+        for candidate in order:
+            try:
+                conn = await self._connect_to(candidate)
+            except TlsRequired:
+                raise
+            except (mysql.connector.Error, OSError, DatabaseUnavailable) as exc:
+                if isinstance(translate_error(exc), DatabaseUnavailable):
+                    continue  # down (a killed primary): the next one
+                raise
+            try:
+                cur = await conn.cursor()
+                await cur.execute("SELECT @@GLOBAL.read_only")
+                row = await cur.fetchone()
+                await cur.close()
+            except BaseException:
+                await self._discard(conn)
+                raise
+            if row is not None and str(row[0]) in ("0", "OFF"):
+                self.primary = candidate
+                return conn
+            await self._discard(conn)
+        raise DatabaseUnavailable("no writable primary among " + ", ".join(f"{c.host}:{c.port}" for c in order))
+
+    async def _connect_to(self, url: DatabaseUrl) -> Connection:
         if self.tls is None:
-            self.tls = await asyncio.to_thread(server_offers_tls, self.url, self._connect_timeout)
+            self.tls = await asyncio.to_thread(server_offers_tls, url, self._connect_timeout)
         tls: dict[str, object] = {"ssl_disabled": not self.tls}
         if self.ssl_mode in ("required", "verify_identity"):
             tls = tls_arguments(self.ssl_mode, self.ssl_ca)
         try:
             conn = await _open_connection(
                 self.ssl_ca if self.ssl_mode in ("required", "verify_identity") else None,
-                **self.url.connect_args(),
+                **url.connect_args(),
                 autocommit=True,
                 time_zone="+00:00",
                 connection_timeout=max(1, round(self._connect_timeout)),
@@ -279,9 +327,9 @@ class Database:
             # from the right CA passed): the gateway checks the verified certificate itself.
             writer = getattr(conn._socket, "_writer", None)
             cert = writer.get_extra_info("peercert") if writer is not None else None
-            if not cert or not certificate_names(cert, self.url.host):
+            if not cert or not certificate_names(cert, url.host):
                 await conn.close()
-                raise TlsRequired(f"the database's certificate does not name {self.url.host} "
+                raise TlsRequired(f"the database's certificate does not name {url.host} "
                                   "(database_ssl_mode verify_identity)")
         # The database must give up on a lock before the gateway gives up on the call: it
         # then rolls the call back and the answer (503 database_busy) truly means nothing

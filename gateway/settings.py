@@ -65,10 +65,34 @@ class Settings(BaseSettings):
     # (TLS, certificate signed by database_ssl_ca and naming the URL's host).
     database_ssl_mode: Literal["disabled", "preferred", "required", "verify_identity"] = "preferred"
     database_ssl_ca: Path | None = None
+    # Other servers that may be the primary, "host:port" comma-separated (a Group Replication
+    # group's other members; a replica a DBA may promote). Each new session goes to the one
+    # that is writable: the gateway follows a failover by itself (docs/scaling.md).
+    database_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    # Every sweep_interval seconds the gateway asks the primary whether its sweep event runs
+    # (a primary promoted from a replica has it disabled) and, if not, runs the sweep itself;
+    # sp_barrido_seguimiento's named lock keeps two sweeps apart. 0: never.
+    sweep_interval: float = Field(default=30.0, ge=0)
     connect_timeout: float = Field(default=5.0, gt=0)
     query_timeout: float = Field(default=30.0, gt=0)
     # On SIGTERM/SIGINT: how long in-flight requests may take to finish.
     shutdown_timeout: float = Field(default=10.0, ge=0)
+
+    @field_validator("database_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, tuple | list):
+            for item in value:
+                host, _, port = str(item).rpartition(":")
+                if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+                    raise ValueError(f"database_hosts: {item!r} is not host:port")
+        return value
+
+    def database_candidates(self) -> list[tuple[str, int]]:
+        """``database_hosts`` as (host, port) pairs."""
+        return [(item.rpartition(":")[0], int(item.rpartition(":")[2])) for item in self.database_hosts]
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

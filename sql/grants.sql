@@ -31,9 +31,11 @@ GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_outbox_leer` TO 'seguimiento_app'@'
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_outbox_limites` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_validar_token` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_estado_servidor` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_barrido_seguimiento` TO 'seguimiento_app'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes_activos` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_asesor_diario` TO 'seguimiento_reporting'@'%';
+GRANT SELECT ON `seguimiento`.`v_replicacion` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`clientes_historial` TO 'seguimiento_reporting'@'%';
 
 -- Recorded so `seguimiento migrate` knows the owner and re-grants after re-installing.

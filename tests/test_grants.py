@@ -88,7 +88,7 @@ def test_the_app_account_works_only_through_procedures(granted: Granted) -> None
         with pytest.raises(mysql.connector.Error) as info:
             app.cursor().execute(statement)
         assert info.value.errno == DENIED_TABLE, statement
-    for procedure in ("sp_barrido_seguimiento", "sp_purgar_outbox", "sp_revocar_token"):
+    for procedure in ("sp_purgar_outbox", "sp_revocar_token"):
         with pytest.raises(mysql.connector.Error) as info:
             call(app, procedure, *(() if procedure != "sp_revocar_token" else (1,)))
         assert info.value.errno == DENIED_ROUTINE, procedure

@@ -176,3 +176,19 @@ def test_v_clientes_hides_the_lock_token(db: Db) -> None:
     assert (rows[locked]["bloqueado"], rows[unlocked]["bloqueado"]) == (1, 0)
     token = db.cliente(locked)["lock_token"]
     assert all(token not in str(value) for row in rows.values() for value in row.values())
+
+
+# --- v_replicacion -------------------------------------------------------------------------------
+
+
+def test_replicacion_shows_the_newest_event_and_how_long_ago(db: Db) -> None:
+    (empty,) = db.query("SELECT * FROM v_replicacion")
+    assert empty["ultimo_evento_id"] == 0 and empty["ultimo_evento_en"] is None
+    db.nuevo_cliente()
+    cliente = db.nuevo_cliente()
+    db.execute("UPDATE outbox SET created_at = UTC_TIMESTAMP(6) - INTERVAL 90 SECOND WHERE cliente_id = %s",
+               (cliente,))
+    (row,) = db.query("SELECT * FROM v_replicacion")
+    newest = db.query("SELECT MAX(id) AS n FROM outbox")[0]["n"]
+    assert row["ultimo_evento_id"] == newest
+    assert 90 <= float(row["segundos_desde_ultimo_evento"]) < 100

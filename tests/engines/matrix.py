@@ -47,6 +47,7 @@ LOCAL_ONLY = (
     "tests/fuzz",  # long; its inputs reach the same procedures as tests/test_bad_input.py
     "tests/test_run.py",  # `seguimiento run` starts the machine's own mariadbd, whatever the engine
     "tests/engines",  # this harness's own tests: they start every engine themselves
+    "tests/cluster",  # they start their own group (MySQL 9.7) and MariaDB pair (make cluster-test)
 )
 
 

@@ -203,8 +203,10 @@ class Gateway:
 async def running_gateway(url: DatabaseUrl, **overrides: Any) -> AsyncIterator[Gateway]:
     """The gateway app (built by init_app) serving on a free loopback port, logged in as
     ``url``'s app account (:func:`serving_url`)."""
+    # sweep_interval 0: the session's database has its events disabled (tests sweep when they
+    # mean to), which a gateway would take for a promoted primary and sweep itself.
     values: dict[str, Any] = {"database_url": url_text(serving_url(url)), "host": "127.0.0.1", "port": 0,
-                              "poll_interval": 0.1, "shutdown_timeout": 2.0}
+                              "poll_interval": 0.1, "shutdown_timeout": 2.0, "sweep_interval": 0}
     values.update(overrides)
     settings = Settings(**values)
     app = init_app(settings)
@@ -231,7 +233,8 @@ class GatewayProcess:
                  command: Sequence[str] = (sys.executable, "-m", "gateway"), cwd: str | None = None) -> None:
         self.url = url
         self.port = port or free_port()
-        self.env = {**os.environ, "SEGUIMIENTO_POLL_INTERVAL": "0.1", **(env or {})}
+        # No sweep unless asked: see running_gateway.
+        self.env = {**os.environ, "SEGUIMIENTO_POLL_INTERVAL": "0.1", "SEGUIMIENTO_SWEEP_INTERVAL": "0", **(env or {})}
         self.command = list(command)
         self.cwd = cwd
         self.process: subprocess.Popen[str] | None = None
