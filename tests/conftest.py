@@ -18,7 +18,7 @@ from tests.dbserver import (
     test_server,
     throwaway_name,
 )
-from tests.support import Db
+from tests.support import Connections, Db
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -70,3 +70,13 @@ def db(migrated_url: DatabaseUrl) -> Iterator[Db]:
         yield database
     finally:
         database.close()
+
+
+@pytest.fixture
+def conns(db: Db) -> Iterator[Connections]:
+    """Extra connections to the test's database, for races and interrupted calls."""
+    pool = Connections(db.url)
+    try:
+        yield pool
+    finally:
+        pool.close()

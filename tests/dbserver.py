@@ -138,21 +138,20 @@ def create_database(url: DatabaseUrl, options: str = "") -> DatabaseUrl:
     server's default character set and collation unless ``options`` (say ``CHARACTER SET
     latin1``) gives others. The schema must work whatever those defaults are, so the tests
     never let ``migrate`` create their databases with the collation it would choose."""
-    args = url.connect_args()
-    args.pop("database")
-    conn = mysql.connector.connect(**args, use_pure=True, autocommit=True)
-    try:
-        conn.cursor().execute(f"CREATE DATABASE `{url.database}` {options}")
-    finally:
-        conn.close()
+    _on_server(url, f"CREATE DATABASE `{url.database}` {options}")
     return url
 
 
 def drop_database(url: DatabaseUrl) -> None:
+    _on_server(url, f"DROP DATABASE IF EXISTS `{url.database}`")
+
+
+def _on_server(url: DatabaseUrl, statement: str) -> None:
+    """One statement on ``url``'s server, outside any database."""
     args = url.connect_args()
     args.pop("database")
     conn = mysql.connector.connect(**args, use_pure=True, autocommit=True)
     try:
-        conn.cursor().execute(f"DROP DATABASE IF EXISTS `{url.database}`")
+        conn.cursor().execute(statement)
     finally:
         conn.close()

@@ -118,6 +118,25 @@ class Db:
         return cliente_id, token
 
 
+class Connections:
+    """A few extra connections to a test database, closed at the end of the test (the
+    ``conns`` fixture)."""
+
+    def __init__(self, url: DatabaseUrl) -> None:
+        self.url = url
+        self.opened: list[Any] = []
+
+    def new(self) -> Any:
+        conn = connect(self.url)
+        self.opened.append(conn)
+        return conn
+
+    def close(self) -> None:
+        for conn in self.opened:
+            with suppress(Exception):
+                conn.close()
+
+
 def explain_statement(conn: Any, sql: str) -> str:
     """EXPLAIN that gives the plan as a table on every engine: MySQL 9.7 defaults to
     FORMAT=TREE, one text column; MariaDB has no FORMAT=TRADITIONAL and gives the table."""

@@ -23,27 +23,18 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from tests.dbserver import CLIENT_ENV
-from tests.support import Db, call, connect
-from tests.test_races import KILLED, Connections, Result, attempt, wait_for
+from tests.support import Connections, Db, call, connect
+from tests.test_races import KILLED, Result, attempt, wait_for
 
 # The bound the tests set, and how much longer than it the writers may take on a busy machine.
 LIMIT_S = 2
 SLACK_S = 6
-
-
-@pytest.fixture
-def conns(db: Db) -> Iterator[Connections]:
-    pool = Connections(db.url)
-    try:
-        yield pool
-    finally:
-        pool.close()
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import pytest
 from gateway.dburl import DatabaseUrl
 from gateway.errors import ErrorCode
 from gateway.sqlfiles import SQL_DIR
-from tests.support import Db, Row, call, connect
+from tests.support import Connections, Db, Row, call, connect
 
 CATALOGUE = {int(code) for code in ErrorCode}
 # A KILL QUERY interrupts a call (1317); a KILL CONNECTION loses the connection (2013, 2055,
@@ -90,31 +90,6 @@ def race(*actions: Callable[[], Any]) -> list[Any]:
     return results
 
 
-class Connections:
-    """A few extra connections to the test database, closed at the end of the test."""
-
-    def __init__(self, url: DatabaseUrl) -> None:
-        self.url = url
-        self.opened: list[Any] = []
-
-    def new(self) -> Any:
-        conn = connect(self.url)
-        self.opened.append(conn)
-        return conn
-
-    def close(self) -> None:
-        for conn in self.opened:
-            with suppress(Exception):
-                conn.close()
-
-
-@pytest.fixture
-def conns(db: Db) -> Any:
-    pool = Connections(db.url)
-    try:
-        yield pool
-    finally:
-        pool.close()
 
 
 # --- invariants -------------------------------------------------------------------------------------

@@ -22,12 +22,11 @@ import secrets
 import signal
 import time
 import uuid
-from types import TracebackType
 
 import mysql.connector
 
 from gateway.embedded import free_port
-from tests.engines.servers import ENGINES, ChrootServer, EngineError, build_root
+from tests.engines.servers import ENGINES, ChrootServer, EngineError, Started, build_root
 
 ENGINE = ENGINES["mysql-9.7"]
 # Limits, each a setting: how long the group may take to come ONLINE, and to elect.
@@ -94,7 +93,7 @@ class Member(ChrootServer):
             self.process.wait()
 
 
-class Group:
+class Group(Started):
     """Three members, single-primary; see the module doc."""
 
     def __init__(self, size: int = 3) -> None:
@@ -179,15 +178,3 @@ class Group:
     def stop(self) -> None:
         for member in self.members:
             member.stop()
-
-    def __enter__(self) -> Group:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import mysql.connector
 
 from gateway.embedded import EmbeddedServer
+from tests.engines.servers import Started
 
 REPLICATION_USER = "seg_repl"
 CATCH_UP_SECONDS = 30.0
@@ -37,7 +37,7 @@ def _query(server: EmbeddedServer, sql: str, params: tuple[Any, ...] = ()) -> li
         conn.close()
 
 
-class ReplicatedPair:
+class ReplicatedPair(Started):
     def __init__(self, folder: Path, database: str = "seguimiento") -> None:
         common = ("--log-bin=binlog", "--binlog-format=ROW", "--log-slave-updates=ON",
                   "--innodb-flush-log-at-trx-commit=2", "--sync-binlog=0")
@@ -99,15 +99,3 @@ class ReplicatedPair:
                 server.stop(timeout=20)
             finally:
                 server.kill()
-
-    def __enter__(self) -> ReplicatedPair:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()

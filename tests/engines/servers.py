@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 import mysql.connector
 
@@ -119,7 +120,30 @@ def remove_stale_runs(engine: Engine) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class ChrootServer:
+class Started:
+    """A context manager for things that start and stop (a server, a group of them): started
+    on entry, stopped on exit, and stopped too when starting fails half-way."""
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+class ChrootServer(Started):
     """A fresh server of ``engine``, started from its root with chroot; see the module doc."""
 
     def __init__(self, engine: Engine) -> None:
@@ -310,15 +334,3 @@ class ChrootServer:
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self.log_path, path)
         return True
-
-    def __enter__(self) -> ChrootServer:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
