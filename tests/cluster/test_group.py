@@ -18,6 +18,7 @@ import aiohttp
 import mysql.connector
 import pytest
 
+from gateway.sqlfiles import load_objects
 from tests.cluster.conftest import Cluster
 from tests.cluster.group import Member
 from tests.gateway.harness import Api, GatewayProcess, make_token, run
@@ -30,6 +31,8 @@ from tests.reliability.workload import (
     max_overdue_seconds,
 )
 from tests.support import Db, connect
+
+EVENTS = sorted(o.name for o in load_objects() if o.kind == "EVENT")
 
 FIGURES = Path(__file__).resolve().parents[2] / "var" / "cluster" / "failover.json"
 TIMEOUT = 12  # timeout_segundos during the failover test: short, so the test is
@@ -53,7 +56,7 @@ def test_secondaries_hold_the_events_disabled_and_refuse_the_sweep(cluster: Clus
         try:
             rows = db.query("SELECT EVENT_NAME AS n, STATUS AS s FROM information_schema.EVENTS "
                             "WHERE EVENT_SCHEMA = DATABASE()")
-            assert {r["n"] for r in rows} == {"ev_barrido_seguimiento", "ev_purgar_outbox"}
+            assert {r["n"] for r in rows} == set(EVENTS)
             assert {r["s"] for r in rows} == {"REPLICA_SIDE_DISABLED"}, rows
             # Called by hand there (or by a gateway pointed at it), the sweep changes nothing.
             for procedure in ("sp_barrido_seguimiento", "sp_purgar_outbox"):
