@@ -13,6 +13,7 @@ from gateway.migrate import migrate
 from tests.cluster.group import Group, Member
 from tests.dbserver import create_database, throwaway_name
 from tests.gateway.harness import AppAccount, forget_app_login, grant_app_account
+from tests.reliability.recording import reliability  # noqa: F401  (the fixture)
 
 
 @dataclass
