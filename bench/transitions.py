@@ -12,7 +12,7 @@ Two workloads, each at 1, 8, 32 and 128 concurrent clients (full mode):
 Each client has its own asesor, so clients never wait on each other's rows (only on what
 the design serialises: the outbox sequence row of event-writing commits).
 
-Three ways to make the same calls, alternating within each repeat:
+Four ways to make the same calls, alternating within each repeat:
 
 * **C client** - ``mariadb-slap`` (the server's own C client tool): the database's limit on
   this machine. One slap process runs N connections; each claims its own customer/asesor
@@ -30,6 +30,12 @@ Three ways to make the same calls, alternating within each repeat:
   /open-wizard, PUT /api/clientes/{id}, /complete-wizard (the asesor's token). A token is
   validated (``sp_validar_token``) once and then served from the gateway's token cache
   (gateway/sessions.py): one procedure call per request.
+* **gateway driven by wrk** - the same HTTP requests from ``wrk`` (C, Debian's package,
+  installed by ``make bench``; skipped with a note where it is missing), scripted by
+  bench/wrk_transitions.lua. wrk's Lua state is per thread, so it runs one thread per
+  connection; the cycle is a per-thread state machine that reads the lock token from the
+  take's reply. This takes the Python load generator's CPU off the 2 cores the gateway and
+  the database share. wrk reports latency per request: its cycle p50/p99 are blank.
 
 CPU seconds of the gateway process, the database server and this (load-generating)
 process are sampled around every gateway run: on 2 cores they show where the time goes.
