@@ -467,6 +467,11 @@ def run(mode: str, out: Path) -> Report:
         finally:
             conn.close()
 
+    # The gateway inherits this process's environment: a SEGUIMIENTO_* setting given to the
+    # benchmark (e.g. SEGUIMIENTO_POOL_SIZE=32) is the gateway's, and the report names it.
+    given = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("SEGUIMIENTO_"))
+    gateway_settings = ("default settings (pool 10)" if not given
+                        else "default settings except " + ", ".join(f"`{x}`" for x in given))
     rows = []
     results = []
     for workload in WORKLOADS:
@@ -490,7 +495,7 @@ def run(mode: str, out: Path) -> Report:
         f"{cfg['repeats']} runs of ~{cfg['seconds']:g} s, the methods alternating. Rates are operations/s: "
         "heartbeats, or whole cycles (5 transitions). Ratio = method ÷ C client (mariadb-slap) at the same "
         "concurrency. "
-        f"Gateway: `seguimiento serve` with default settings (pool 10), RSS after the runs {gateway_rss:.0f} MiB. "
+        f"Gateway: `seguimiento serve` with {gateway_settings}, RSS after the runs {gateway_rss:.0f} MiB. "
         "The load generator (aiohttp / wrk / threads), the gateway and MariaDB share the 2 cores. wrk runs one "
         "thread per connection (its Lua state is per thread) and reports latency per request, so its cycle "
         "p50/p99 are blank. The database is a "
