@@ -75,6 +75,7 @@ from bench.common import (
 from bench.gatewayproc import asesor_token, cli_token, process_cpu_seconds, running_gateway
 from bench.profiling import Sampler
 from gateway.dburl import DatabaseUrl
+from gateway.settings import Settings
 
 NAME = "transitions"
 MAX_CONNECTIONS = 400
@@ -469,7 +470,9 @@ def run(mode: str, out: Path) -> Report:
 
     # The gateway inherits this process's environment: a SEGUIMIENTO_* setting given to the
     # benchmark (e.g. SEGUIMIENTO_POOL_SIZE=32) is the gateway's, and the report names it.
-    given = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("SEGUIMIENTO_"))
+    # Only the gateway's own settings, never its database URL (it may hold a password).
+    given = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("SEGUIMIENTO_")
+                   and k[len("SEGUIMIENTO_"):].lower() in set(Settings.model_fields) - {"database_url"})
     gateway_settings = ("default settings (pool 10)" if not given
                         else "default settings except " + ", ".join(f"`{x}`" for x in given))
     rows = []
