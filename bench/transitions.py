@@ -198,11 +198,19 @@ def run_slap(fx: Fixture, workload: str, clients: int, per_client: int) -> dict[
                f"--number-of-queries={clients * per_client * len(statements)}", "--iterations=1"]
     if url.password:
         command.append(f"--password={url.password}")
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    seconds = float(out.split("Average number of seconds to run all queries:")[1].split()[0])
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    marker = "Average number of seconds to run all queries:"
+    if marker not in done.stdout:
+        # Seen once in a full run (cycle, 32 clients): exit status 0 and no timing.
+        raise SlapFailed(f"mariadb-slap gave no timing:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    seconds = float(done.stdout.split(marker)[1].split()[0])
     ops = clients * per_client
     return {"ops": ops, "seconds": seconds, "rate": ops / seconds if seconds else float("nan"),
             "p50_ms": float("nan"), "p99_ms": float("nan")}
+
+
+class SlapFailed(RuntimeError):
+    """mariadb-slap ended without reporting its timing."""
 
 
 def slap_rate(pilot: dict[str, Any], main: dict[str, Any]) -> dict[str, Any]:
@@ -445,7 +453,14 @@ def run(mode: str, out: Path) -> Report:
                                 fx.reset(conn)
                                 if method == SLAP:
                                     per_client = max(3, int(pilot["rate"] * cfg["seconds"] / clients))
-                                    res = slap_rate(pilot, run_slap(fx, workload, clients, per_client))
+                                    try:
+                                        res = slap_rate(pilot, run_slap(fx, workload, clients, per_client))
+                                    except SlapFailed as exc:
+                                        # Once more from a clean fixture (the failed run may have
+                                        # claimed slots and used customers), then give up.
+                                        log(f"transitions: {exc}; running mariadb-slap again")
+                                        fx.reset(conn)
+                                        res = slap_rate(pilot, run_slap(fx, workload, clients, per_client))
                                 elif method == PY:
                                     res = run_python(fx, workload, clients, cfg["seconds"])
                                 elif method == GW:
