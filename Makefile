@@ -57,6 +57,11 @@ BENCH_STAMP := $(VENV)/.bench-installed-$(shell cat pyproject.toml bench/node/pa
 
 .PHONY: bench bench-short
 
+# wrk: the C HTTP load generator of the transitions benchmark (Debian's package).
+WRK := /usr/bin/wrk
+$(WRK):
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends wrk
+
 $(BENCH_STAMP): pyproject.toml bench/node/package-lock.json
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -64,8 +69,8 @@ $(BENCH_STAMP): pyproject.toml bench/node/package-lock.json
 	cd bench/node && npm ci --no-audit --no-fund --silent
 	rm -f $(VENV)/.bench-installed-* && touch $@
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) $(WRK)
 	BENCH_COMMAND="make bench" $(PY) -m bench --mode full --out docs/bench
 
-bench-short: $(BENCH_STAMP)
+bench-short: $(BENCH_STAMP) $(WRK)
 	BENCH_COMMAND="make bench-short" $(PY) -m bench --mode short --out docs/bench/short

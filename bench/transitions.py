@@ -12,7 +12,7 @@ Two workloads, each at 1, 8, 32 and 128 concurrent clients (full mode):
 Each client has its own asesor, so clients never wait on each other's rows (only on what
 the design serialises: the outbox sequence row of event-writing commits).
 
-Three ways to make the same calls, alternating within each repeat:
+Four ways to make the same calls, alternating within each repeat:
 
 * **C client** - ``mariadb-slap`` (the server's own C client tool): the database's limit on
   this machine. One slap process runs N connections; each claims its own customer/asesor
@@ -30,6 +30,12 @@ Three ways to make the same calls, alternating within each repeat:
   /open-wizard, PUT /api/clientes/{id}, /complete-wizard (the asesor's token). A token is
   validated (``sp_validar_token``) once and then served from the gateway's token cache
   (gateway/sessions.py): one procedure call per request.
+* **gateway driven by wrk** - the same HTTP requests from ``wrk`` (C, Debian's package,
+  installed by ``make bench``; skipped with a note where it is missing), scripted by
+  bench/wrk_transitions.lua. wrk's Lua state is per thread, so it runs one thread per
+  connection; the cycle is a per-thread state machine that reads the lock token from the
+  take's reply. This takes the Python load generator's CPU off the 2 cores the gateway and
+  the database share. wrk reports latency per request: its cycle p50/p99 are blank.
 
 CPU seconds of the gateway process, the database server and this (load-generating)
 process are sampled around every gateway run: on 2 cores they show where the time goes.
@@ -38,7 +44,12 @@ process are sampled around every gateway run: on 2 cores they show where the tim
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import resource
+import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -64,12 +75,15 @@ from bench.common import (
 from bench.gatewayproc import asesor_token, cli_token, process_cpu_seconds, running_gateway
 from bench.profiling import Sampler
 from gateway.dburl import DatabaseUrl
+from gateway.settings import Settings
 
 NAME = "transitions"
 MAX_CONNECTIONS = 400
 WORKLOADS = ("heartbeat", "cycle")
-METHODS = ("C client (mariadb-slap)", "Python (mysql-connector, threads)", "gateway (HTTP keep-alive)")
-SLAP, PY, GW = METHODS
+METHODS = ("C client (mariadb-slap)", "Python (mysql-connector, threads)", "gateway (HTTP keep-alive)",
+           "gateway driven by wrk (C)")
+SLAP, PY, GW, WRK = METHODS
+WRK_SCRIPT = Path(__file__).with_name("wrk_transitions.lua")
 
 MODES: dict[str, dict[str, Any]] = {
     "smoke": {"levels": [2], "seconds": 0.4, "repeats": 1, "pool_budget": 400},
@@ -184,11 +198,19 @@ def run_slap(fx: Fixture, workload: str, clients: int, per_client: int) -> dict[
                f"--number-of-queries={clients * per_client * len(statements)}", "--iterations=1"]
     if url.password:
         command.append(f"--password={url.password}")
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    seconds = float(out.split("Average number of seconds to run all queries:")[1].split()[0])
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    marker = "Average number of seconds to run all queries:"
+    if marker not in done.stdout:
+        # Seen once in a full run (cycle, 32 clients): exit status 0 and no timing.
+        raise SlapFailed(f"mariadb-slap gave no timing:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    seconds = float(done.stdout.split(marker)[1].split()[0])
     ops = clients * per_client
     return {"ops": ops, "seconds": seconds, "rate": ops / seconds if seconds else float("nan"),
             "p50_ms": float("nan"), "p99_ms": float("nan")}
+
+
+class SlapFailed(RuntimeError):
+    """mariadb-slap ended without reporting its timing."""
 
 
 def slap_rate(pilot: dict[str, Any], main: dict[str, Any]) -> dict[str, Any]:
@@ -339,6 +361,49 @@ def run_gateway(fx: Fixture, gw: Any, server_pid: int | None, workload: str, cli
     return result
 
 
+def run_wrk(fx: Fixture, gw: Any, server_pid: int | None, workload: str, clients: int,
+            seconds: float) -> dict[str, Any]:
+    """The gateway driven by ``wrk`` (C, one thread per connection: see
+    bench/wrk_transitions.lua), same requests as the aiohttp clients. wrk's latency is per
+    request, so a cycle's p50/p99 are left blank."""
+    with tempfile.NamedTemporaryFile("w", prefix="bench-wrk-", suffix=".txt") as slots:
+        for i in range(clients):
+            cliente, lock = fx.heartbeat[i]
+            first, size = fx.pools[i]
+            slots.write(f"{fx.asesores[i]} {fx.tokens[i]} {cliente} {lock} {first} {size}\n")
+        slots.flush()
+        env = {**os.environ, "BENCH_WRK_SLOTS": slots.name, "BENCH_WRK_WORKLOAD": workload,
+               "BENCH_WRK_GTR_TOKEN": fx.gtr_token}
+        command = ["wrk", f"--threads={clients}", f"--connections={clients}", f"--duration={max(1, round(seconds))}s",
+                   "--timeout=30s", f"--script={WRK_SCRIPT}", gw.base]
+        cpu = {"gateway": gw.cpu_seconds(), "database": process_cpu_seconds(server_pid) if server_pid else float("nan"),
+               "client": _children_cpu_seconds()}
+        out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+        client_cpu = _children_cpu_seconds() - cpu["client"]
+    line = next(x for x in reversed(out.splitlines()) if x.startswith("{"))
+    got = json.loads(line)
+    if got["failed"] or got["socket_errors"]:
+        raise RuntimeError(f"wrk {workload} x{clients}: {got}\n{out}")
+    elapsed = got["duration_us"] / 1e6
+    ops = got["requests"] if workload == "heartbeat" else got["cycles"]
+    cycle = workload != "heartbeat"
+    result = {"ops": ops, "seconds": elapsed, "rate": ops / elapsed if elapsed else float("nan"),
+              "p50_ms": float("nan") if cycle else got["p50_us"] / 1000,
+              "p99_ms": float("nan") if cycle else got["p99_us"] / 1000}
+    n = max(1, ops)
+    result["cpu_ms_per_op"] = {
+        "gateway": (gw.cpu_seconds() - cpu["gateway"]) * 1000 / n,
+        "database": ((process_cpu_seconds(server_pid) - cpu["database"]) * 1000 / n) if server_pid else float("nan"),
+        "load generator": client_cpu * 1000 / n,
+    }
+    return result
+
+
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def server_pid(url: DatabaseUrl) -> int | None:
     """The database server's pid when it runs on this machine (for its CPU time)."""
     if url.host not in ("127.0.0.1", "localhost", "::1"):
@@ -360,6 +425,12 @@ def run(mode: str, out: Path) -> Report:
     report = Report(NAME, "Benchmark 1: transitions throughput and latency", mode, run_metadata(mode))
     levels: list[int] = cfg["levels"]
     runs: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+    # wrk is installed by `make bench` (Debian's package); without it the run goes on without
+    # that method and says so.
+    methods = METHODS if shutil.which("wrk") else METHODS[:3]
+    if WRK not in methods:
+        report.notes.append("`wrk` is not installed (make bench installs it): the gateway was driven by the "
+                            "aiohttp client only.")
     # A private server: 128 Python connections plus the gateway's would not fit in the shared
     # server's max_connections (151) beside other engineers' tests.
     with private_server(NAME, f"--max-connections={MAX_CONNECTIONS}") as base, \
@@ -376,19 +447,29 @@ def run(mode: str, out: Path) -> Report:
                         fx.reset(conn)
                         pilot = run_slap(fx, workload, clients, 3 if workload == "cycle" else 20)
                         for r in range(cfg["repeats"]):
-                            order = METHODS[r % 3:] + METHODS[:r % 3]  # rotate who goes first
+                            k = r % len(methods)  # rotate who goes first
+                            order = methods[k:] + methods[:k]
                             for method in order:
                                 fx.reset(conn)
                                 if method == SLAP:
                                     per_client = max(3, int(pilot["rate"] * cfg["seconds"] / clients))
-                                    res = slap_rate(pilot, run_slap(fx, workload, clients, per_client))
+                                    try:
+                                        res = slap_rate(pilot, run_slap(fx, workload, clients, per_client))
+                                    except SlapFailed as exc:
+                                        # Once more from a clean fixture (the failed run may have
+                                        # claimed slots and used customers), then give up.
+                                        log(f"transitions: {exc}; running mariadb-slap again")
+                                        fx.reset(conn)
+                                        res = slap_rate(pilot, run_slap(fx, workload, clients, per_client))
                                 elif method == PY:
                                     res = run_python(fx, workload, clients, cfg["seconds"])
-                                else:
+                                elif method == GW:
                                     res = run_gateway(fx, gw, spid, workload, clients, cfg["seconds"])
+                                else:
+                                    res = run_wrk(fx, gw, spid, workload, clients, cfg["seconds"])
                                 runs.setdefault((workload, clients, method), []).append(res)
-                        rates = {m: median([x["rate"] for x in runs[(workload, clients, m)]]) for m in METHODS}
-                        line = ", ".join(f"{m.split(' ')[0]} {v:.0f}/s" for m, v in rates.items())
+                        rates = {m: median([x["rate"] for x in runs[(workload, clients, m)]]) for m in methods}
+                        line = ", ".join(f"{m} {v:.0f}/s" for m, v in rates.items())
                         log(f"transitions: {workload} x{clients}: {line}")
                 gateway_rss = gw.rss_mib()
                 # Where the gateway's CPU goes: a separate, unmeasured run under py-spy.
@@ -402,50 +483,66 @@ def run(mode: str, out: Path) -> Report:
         finally:
             conn.close()
 
+    # The gateway inherits this process's environment: a SEGUIMIENTO_* setting given to the
+    # benchmark (e.g. SEGUIMIENTO_POOL_SIZE=32) is the gateway's, and the report names it.
+    # Only the gateway's own settings, never its database URL (it may hold a password).
+    given = sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("SEGUIMIENTO_")
+                   and k[len("SEGUIMIENTO_"):].lower() in set(Settings.model_fields) - {"database_url"})
+    gateway_settings = ("default settings (pool 10)" if not given
+                        else "default settings except " + ", ".join(f"`{x}`" for x in given))
     rows = []
     results = []
     for workload in WORKLOADS:
         for clients in levels:
             c_rate = median([x["rate"] for x in runs[(workload, clients, SLAP)]])
-            for method in METHODS:
+            for method in methods:
                 rs = runs[(workload, clients, method)]
                 entry = {"workload": workload, "clients": clients, "method": method,
                          "rate": median([x["rate"] for x in rs]), "p50_ms": median([x["p50_ms"] for x in rs]),
                          "p99_ms": median([x["p99_ms"] for x in rs]), "ops": [x["ops"] for x in rs],
                          "rates": [x["rate"] for x in rs]}
                 entry["ratio_to_c"] = ratio(entry["rate"], c_rate)
-                if method == GW:
+                if method in (GW, WRK):
                     entry["cpu_ms_per_op"] = {k: median([x["cpu_ms_per_op"][k] for x in rs])
                                               for k in rs[0]["cpu_ms_per_op"]}
                 results.append(entry)
                 rows.append([workload, clients, method, entry["rate"], entry["p50_ms"], entry["p99_ms"],
                              entry["ratio_to_c"]])
     report.summary = (
-        f"Same procedure calls three ways, same database, same run; every figure the median of {cfg['repeats']} "
-        f"runs of ~{cfg['seconds']:g} s, the three methods alternating. Rates are operations/s: heartbeats, or "
-        "whole cycles (5 transitions). Ratio = method ÷ C client (mariadb-slap) at the same concurrency. "
-        f"Gateway: `seguimiento serve` with default settings (pool 10), RSS after the runs {gateway_rss:.0f} MiB. "
-        "The load generator (aiohttp / threads), the gateway and MariaDB share the 2 cores. The database is a "
+        f"Same procedure calls {len(methods)} ways, same database, same run; every figure the median of "
+        f"{cfg['repeats']} runs of ~{cfg['seconds']:g} s, the methods alternating. Rates are operations/s: "
+        "heartbeats, or whole cycles (5 transitions). Ratio = method ÷ C client (mariadb-slap) at the same "
+        "concurrency. "
+        f"Gateway: `seguimiento serve` with {gateway_settings}, RSS after the runs {gateway_rss:.0f} MiB. "
+        "The load generator (aiohttp / wrk / threads), the gateway and MariaDB share the 2 cores. wrk runs one "
+        "thread per connection (its Lua state is per thread) and reports latency per request, so its cycle "
+        "p50/p99 are blank. The database is a "
         f"private MariaDB server started by gateway/embedded.py (same binary and defaults as the local one: "
         f"128 MiB buffer pool, a log flush per commit) with max_connections = {MAX_CONNECTIONS}: 128 Python "
         "connections plus the gateway's do not fit in the shared server's 151 beside other engineers' tests.")
     report.table("Throughput and latency", ["workload", "clients", "method", "ops/s", "p50 ms", "p99 ms",
                                             "÷ C client"], rows,
-                 note="mariadb-slap reports no per-call latency (blank). Cycle latency is one whole cycle.")
-    cpu_rows = [[e["workload"], e["clients"], e["cpu_ms_per_op"]["gateway"], e["cpu_ms_per_op"]["database"],
-                 e["cpu_ms_per_op"]["load generator"]] for e in results if e["method"] == GW]
+                 note="mariadb-slap reports no per-call latency, wrk none per cycle (blank). Cycle latency is one "
+                      "whole cycle.")
+    cpu_rows = [[e["workload"], e["clients"], e["method"], e["cpu_ms_per_op"]["gateway"],
+                 e["cpu_ms_per_op"]["database"], e["cpu_ms_per_op"]["load generator"]]
+                for e in results if e["method"] in (GW, WRK)]
     report.table("Where the gateway runs' CPU goes (ms of CPU per operation, median)",
-                 ["workload", "clients", "gateway process", "database server", "load generator (aiohttp client)"],
+                 ["workload", "clients", "driven by", "gateway process", "database server", "load generator"],
                  cpu_rows,
                  note="From /proc CPU counters around each gateway run. With 2 cores, ops/s cannot exceed "
                       "2000 / (sum of the three) - and the database server is shared with other engineers' tests.")
     at = 32 if 32 in levels else max(levels)
     for workload in WORKLOADS:
-        e = next(x for x in results if x["workload"] == workload and x["clients"] == at and x["method"] == GW)
-        report.target(f"gateway ÷ C client, {workload}, {at} clients", ">= 0.60", f"{e['ratio_to_c']:.2f}",
-                      e["ratio_to_c"] >= 0.6 if at == 32 else None,
-                      f"gateway {e['rate']:.0f}/s vs C client "
-                      f"{median([x['rate'] for x in runs[(workload, at, SLAP)]]):.0f}/s")
+        for method, how in ((GW, ""), (WRK, " (driven by wrk)")):
+            if method not in methods:
+                continue
+            e = next(x for x in results
+                     if x["workload"] == workload and x["clients"] == at and x["method"] == method)
+            report.target(f"gateway ÷ C client, {workload}, {at} clients{how}", ">= 0.60",
+                          f"{e['ratio_to_c']:.2f}", e["ratio_to_c"] >= 0.6 if at == 32 else None,
+                          f"gateway {e['rate']:.0f}/s vs C client "
+                          f"{median([x['rate'] for x in runs[(workload, at, SLAP)]]):.0f}/s")
     for workload, prof in profiles.items():
         if prof is None:
             report.notes.append(f"No py-spy profile of the gateway ({workload}): py-spy is not installed "
@@ -462,7 +559,7 @@ def run(mode: str, out: Path) -> Report:
     if plt is not None:
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         for ax, workload in zip(axes, WORKLOADS, strict=True):
-            for method, marker in zip(METHODS, "os^", strict=True):
+            for method, marker in zip(methods, "os^d", strict=False):
                 sel = [e for e in results if e["workload"] == workload and e["method"] == method]
                 ax.plot([e["clients"] for e in sel], [e["rate"] for e in sel], marker + "-", label=method)
             ax.set_xscale("log", base=2)
