@@ -50,8 +50,10 @@ BEGIN
         SET v_n = v_lote;
         WHILE v_n = v_lote AND v_lotes < v_lotes_max DO
             SET v_ahora = UTC_TIMESTAMP(6);
-            DELETE FROM tmp_barrido;
+            -- Emptied inside the transaction: _abrir_transaccion rolls back first, which with
+            -- autocommit off would bring the last batch's rows back.
             CALL _abrir_transaccion();
+            DELETE FROM tmp_barrido;
             INSERT INTO tmp_barrido (cliente_id, estado_anterior, asesor_anterior)
                 SELECT id, seguimiento_status, asesor_asignado
                   FROM clientes

@@ -27,10 +27,10 @@ BEGIN
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
-    -- A call interrupted by KILL QUERY between statements leaves its transaction open (exit
-    -- handlers do not run for a kill): roll that back rather than commit it with ours, and
-    -- first, since the work on the temporary tables below is transactional too.
-    ROLLBACK;
+    -- The transaction starts here, before the temporary tables are filled: their rows are
+    -- transactional too, and with autocommit off (a DBA's script) opening it later would
+    -- roll the staged rows back and record an empty import under this clave.
+    CALL _abrir_transaccion();
 
     IF p_clave IS NULL OR NOT p_clave REGEXP '^[0-9a-f]{64}$' THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'clave must be 64 lowercase hex characters';
@@ -91,7 +91,6 @@ BEGIN
                          REGEXP_REPLACE(TRIM(telefono_raw), '[-. ()]', ''))
      WHERE motivo IS NULL;
 
-    CALL _abrir_transaccion();
     INSERT IGNORE INTO importaciones (clave, origen, cargados, rechazados, created_at)
     VALUES (p_clave, p_origen, 0, 0, v_ahora);
     IF ROW_COUNT() = 0 THEN
