@@ -43,3 +43,7 @@ async def follow(db: Database, interval: float, metrics: Metrics) -> None:
                     log.info("sweep run by the gateway (the primary's event does not run): %d returned", returned)
         except DatabaseError as exc:
             log.debug("sweep check failed, next in %.0f s: %s", interval, exc)
+        except Exception:
+            # Anything else is a bug, but the sweep must go on: say so loudly and look again
+            # next time rather than let the task end unnoticed.
+            log.exception("sweep check failed unexpectedly, next in %.0f s", interval)
