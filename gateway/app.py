@@ -31,7 +31,7 @@ from gateway.keys import (
 )
 from gateway.limits import AuthFailures
 from gateway.metrics import Metrics
-from gateway.procedures import Database
+from gateway.procedures import CallObserver, Database
 from gateway.routes import setup_routes
 from gateway.sessions import TokenCache
 from gateway.settings import Settings
@@ -81,13 +81,16 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     metrics = app[METRICS]
     url = settings.database()
     ca = None if settings.database_ssl_ca is None else str(settings.database_ssl_ca)
-    db = Database(url, size=settings.pool_size, connect_timeout=settings.connect_timeout,
-                  query_timeout=settings.query_timeout, observe=metrics.procedure_call,
-                  ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
+
+    def sessions(size: int, observe: CallObserver | None = None) -> Database:
+        """A pool of ``size`` sessions to the primary, as the settings say to reach it."""
+        return Database(url, size=size, connect_timeout=settings.connect_timeout,
+                        query_timeout=settings.query_timeout, observe=observe,
+                        ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
+
+    db = sessions(settings.pool_size, observe=metrics.procedure_call)
     # The tailer has its own connection, so a busy pool never delays events.
-    tail_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
-                       query_timeout=settings.query_timeout, observe=metrics.procedure_call,
-                       ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
+    tail_db = sessions(1, observe=metrics.procedure_call)
     hub = Hub(metrics, settings.ws_max_pending_bytes, app[TOKEN_CACHE])
     tailer = Tailer(tail_db, hub, metrics, settings.poll_interval, on_outage=db.discard_idle)
     db.on_events = tailer.wake
@@ -98,9 +101,7 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.get_running_loop().create_task(tailer.run(), name="outbox-tailer")
     # Its own session, so a sweep never waits for a pool slot, nor holds one; its calls are
     # not the requests' (not in the procedure metrics).
-    sweep_db = Database(url, size=1, connect_timeout=settings.connect_timeout,
-                        query_timeout=settings.query_timeout,
-                        ssl_mode=settings.database_ssl_mode, ssl_ca=ca, hosts=settings.database_candidates())
+    sweep_db = sessions(1)
     sweeper = None
     if settings.sweep_interval > 0:
         sweeper = asyncio.get_running_loop().create_task(follow(sweep_db, settings.sweep_interval, metrics),
