@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from gateway.db.procedures import Asesor, Cliente, Estado, Historial
 
@@ -271,11 +271,21 @@ class HealthUnavailable(ErrorBody):
     websockets: dict[str, int]
 
 
+def _outbox_id_text(value: object) -> object:
+    # Python's int() spellings, as /ws always read since (" 7", "\u0663", "1_0"), and not
+    # pydantic's own extras ("1.0"): tests/fuzz/test_ws_fuzz.py holds /ws to these answers.
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError("since must be an outbox id (0 or more)") from None
+    return value
+
+
 class WebSocketQuery(BaseModel):
-    """GET /ws query string: ``since``, an outbox id (0 or more). For /openapi.json: the
-    handler reads ``since`` itself, before the upgrade, with these bounds (422 outside
-    them); tests/fuzz/test_ws_fuzz.py holds the two to the same answers."""
+    """GET /ws query string: ``since``, an outbox id (0 or more); 422 otherwise. Other
+    parameters (``token``) are not the model's concern."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    since: Annotated[int, Field(ge=0, le=BIGINT_MAX)] | None = None
+    since: Annotated[int, Field(ge=0, le=BIGINT_MAX), BeforeValidator(_outbox_id_text)] | None = None
