@@ -2,7 +2,14 @@
 
 Requests are parsed strictly: unknown fields, wrong JSON types (a string where a number
 goes, a number where a string goes) and out-of-range values are refused with 422 before
-any database call. Names follow the seed's front end: ``asesorId``, ``lockToken``.
+any database call.
+
+JSON field names follow one rule (CONTRIBUTING.md, "JSON field names"): a name the API
+makes up is lowerCamelCase, as the seed's front end spells them (``asesorId``, ``lockToken``,
+``snapshotOutboxId``), in requests, answers and event payloads alike; a database row (the
+``RowModel``s of gateway/db/procedures.py) keeps its view's snake_case column names; and
+the seed's own names (SEED_NAMES) are spelled as the seed does wherever they appear.
+tests/gateway/test_json_names.py holds every model, /openapi.json and the outbox payloads to it.
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from gateway.db.procedures import Asesor, Cliente, Estado, Historial
 
+# The seed's names, kept as it spells them in answers and events too (the customer's state
+# is ``seguimiento_status`` in the seed's rows, API and events alike).
+SEED_NAMES = frozenset({"seguimiento_status"})
 BIGINT_MAX = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 LockToken = Annotated[str, Field(min_length=1, max_length=64)]
