@@ -160,6 +160,7 @@ def setup_routes(app: web.Application, routes: tuple[Route, ...]) -> None:
 def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     """The aiohttp handler of ``route``: the checks of this module's docstring, in that order,
     then the route's handler."""
+    path_id = route.path_id  # read from the path once, not per request
 
     async def guarded(request: web.Request) -> web.StreamResponse:
         settings = request.app[SETTINGS]
@@ -178,8 +179,8 @@ def guard(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]
             _require_role(caller, route.access)
             query, body = _as_self(caller, query), _as_self(caller, body)
             args["caller"] = caller
-        if route.path_id is not None:
-            args[route.path_id[0]] = _path_id(request, *route.path_id)
+        if path_id is not None:
+            args[path_id[0]] = _path_id(request, *path_id)
         if route.assigned_only:
             args["cliente"] = await _require_assigned(request, args["caller"], args["cliente_id"])
         if query is not None:
