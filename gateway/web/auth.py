@@ -58,18 +58,18 @@ class Caller:
     mark: int = 0
 
     def require_gtr(self) -> None:
+        """403 unless this is a GTR token."""
         if self.role != "gtr":
             raise forbidden("only a GTR token may do this")
 
-    def acting_asesor(self, body_asesor_id: int | None) -> int:
-        """The asesor an asesor token acts as; a different ``asesorId`` in the body is refused."""
+    def own_asesor(self) -> int:
+        """The asesor an asesor token is (403 for a GTR token): the one it acts as."""
         if self.role != "asesor" or self.asesor_id is None:
             raise forbidden("only an asesor token may do this")
-        if body_asesor_id is not None and body_asesor_id != self.asesor_id:
-            raise forbidden("an asesor token acts only as its own asesor")
         return self.asesor_id
 
     def may_see(self, asesor_asignado: int | None) -> bool:
+        """A GTR token sees every customer; an asesor token those assigned to it."""
         return self.role == "gtr" or (asesor_asignado is not None and asesor_asignado == self.asesor_id)
 
 

@@ -2,7 +2,14 @@
 
 Requests are parsed strictly: unknown fields, wrong JSON types (a string where a number
 goes, a number where a string goes) and out-of-range values are refused with 422 before
-any database call. Names follow the seed's front end: ``asesorId``, ``lockToken``.
+any database call.
+
+JSON field names follow one rule (CONTRIBUTING.md, "JSON field names"): a name the API
+makes up is lowerCamelCase, as the seed's front end spells them (``asesorId``, ``lockToken``,
+``snapshotOutboxId``), in requests, answers and event payloads alike; a database row (the
+``RowModel``s of gateway/db/procedures.py) keeps its view's snake_case column names; and
+the seed's own names (SEED_NAMES) are spelled as the seed does wherever they appear.
+tests/gateway/test_json_names.py holds every model, /openapi.json and the outbox payloads to it.
 """
 
 from __future__ import annotations
@@ -11,10 +18,13 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from gateway.db.procedures import Asesor, Cliente, Estado, Historial
 
+# The seed's names, kept as it spells them in answers and events too (the customer's state
+# is ``seguimiento_status`` in the seed's rows, API and events alike).
+SEED_NAMES = frozenset({"seguimiento_status"})
 BIGINT_MAX = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 LockToken = Annotated[str, Field(min_length=1, max_length=64)]
@@ -271,11 +281,21 @@ class HealthUnavailable(ErrorBody):
     websockets: dict[str, int]
 
 
+def _outbox_id_text(value: object) -> object:
+    # Python's int() spellings, as /ws always read since (" 7", "\u0663", "1_0"), and not
+    # pydantic's own extras ("1.0"): tests/fuzz/test_ws_fuzz.py holds /ws to these answers.
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError("since must be an outbox id (0 or more)") from None
+    return value
+
+
 class WebSocketQuery(BaseModel):
-    """GET /ws query string: ``since``, an outbox id (0 or more). For /openapi.json: the
-    handler reads ``since`` itself, before the upgrade, with these bounds (422 outside
-    them); tests/fuzz/test_ws_fuzz.py holds the two to the same answers."""
+    """GET /ws query string: ``since``, an outbox id (0 or more); 422 otherwise. Other
+    parameters (``token``) are not the model's concern."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    since: Annotated[int, Field(ge=0, le=BIGINT_MAX)] | None = None
+    since: Annotated[int, Field(ge=0, le=BIGINT_MAX), BeforeValidator(_outbox_id_text)] | None = None

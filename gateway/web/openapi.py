@@ -1,8 +1,8 @@
 """The gateway's OpenAPI 3.1 description, served at ``GET /openapi.json``.
 
-Built from the route table (``gateway.web.routes.ROUTES``) and the very pydantic models the
-handlers parse and answer with: request bodies and query strings in pydantic's
-validation mode, answers in its serialization mode, every error as the one error body
+Built from the route table (``gateway.web.routes.ROUTES``; its machinery in ``gateway.web.guard``)
+and the very pydantic models the guard parses and the handlers answer with: request bodies
+and query strings in pydantic's validation mode, answers in its serialization mode, every error as the one error body
 (``ErrorBody``) with the codes docs/api.md lists for its status. Nothing here is written
 by hand a second time, so a field added to a model is documented by the same change.
 
@@ -29,7 +29,7 @@ from gateway.db.errors import CATALOGUE
 from gateway.web.models import ErrorBody, Id
 
 if TYPE_CHECKING:
-    from gateway.web.routes import Route
+    from gateway.web.guard import Route
 
 REF = "#/components/schemas/{model}"
 BEARER = "bearerAuth"

@@ -11,7 +11,7 @@ from gateway.web import http_errors
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 ROW = re.compile(r"^\| (\d{3}) \| `([a-z_]+)` \| (\d{5}|gateway) \|", re.MULTILINE)
-GATEWAY_SOURCES = [Path(http_errors.__file__), *Path(http_errors.__file__).parent.glob("*.py")]
+GATEWAY_SOURCES = [Path(http_errors.__file__), *Path(http_errors.__file__).parent.rglob("*.py")]
 
 
 def test_error_table_matches_the_catalogue_and_the_gateway() -> None:

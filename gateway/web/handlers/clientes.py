@@ -1,0 +1,119 @@
+"""Customers: GTR loads and assigns them, both roles read them, an asesor works on its own."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.db import procedures
+from gateway.db.procedures import Cliente
+from gateway.web.auth import Caller
+from gateway.web.guard import answer
+from gateway.web.guard import database as _db
+from gateway.web.models import (
+    Ack,
+    ActualizarCliente,
+    AsesorRequest,
+    Board,
+    CambioEstatus,
+    ClienteCreado,
+    ClienteNuevo,
+    Derivacion,
+    EstadoCambiado,
+    HeartbeatResponse,
+    HistorialResponse,
+    ListQuery,
+    LockedRequest,
+    LockResponse,
+)
+
+# -- GTR ----------------------------------------------------------------------------------
+
+
+async def crear_cliente(request: web.Request, caller: Caller, body: ClienteNuevo) -> web.Response:
+    """Load a customer (nuevo)."""
+    cliente_id = await procedures.cargar_cliente(_db(request), body.nombre, body.telefono, body.datos)
+    return answer(ClienteCreado(clienteId=cliente_id), status=201)
+
+
+async def derivar_cliente(request: web.Request, caller: Caller, body: Derivacion, cliente_id: int) -> web.Response:
+    """Assign or reassign the customer to an asesor."""
+    await procedures.derivar_cliente(_db(request), cliente_id, body.asesorId, "gtr")
+    return answer(EstadoCambiado(clienteId=cliente_id, seguimiento_status="derivado", asesorId=body.asesorId))
+
+
+# -- reads --------------------------------------------------------------------------------
+
+
+async def listar_clientes(request: web.Request, caller: Caller, query: ListQuery) -> web.Response:
+    """A page of the board (an asesor token's query names it: the guard filled it in)."""
+    listado = await procedures.listar_clientes(_db(request), query.estado, query.asesorId, query.limit, query.offset)
+    return answer(Board(snapshotOutboxId=listado.snapshot_outbox_id, total=listado.total, limit=query.limit,
+                        offset=query.offset, timeoutSegundos=listado.timeout_segundos, clientes=listado.clientes))
+
+
+async def obtener_cliente(request: web.Request, caller: Caller, cliente_id: int,
+                          cliente: Cliente | None) -> web.Response:
+    """One customer (an asesor's was loaded by the guard, to check it is assigned to it)."""
+    return answer(cliente or await procedures.obtener_cliente(_db(request), cliente_id))
+
+
+async def historial_cliente(request: web.Request, caller: Caller, cliente_id: int,
+                            cliente: Cliente | None) -> web.Response:
+    """The customer's history (an asesor: of a customer assigned to it now)."""
+    historial = await procedures.historial_cliente(_db(request), cliente_id)
+    return answer(HistorialResponse(clienteId=cliente_id, historial=historial))
+
+
+# -- the asesor's work on a customer (the guard made sure the token is an asesor's) --------
+
+
+async def tomar_cliente(request: web.Request, caller: Caller, body: AsesorRequest, cliente_id: int) -> web.Response:
+    """Take the customer's edit lock."""
+    lock = await procedures.tomar_cliente(_db(request), cliente_id, caller.own_asesor())
+    return answer(LockResponse(clienteId=cliente_id, lockToken=lock.lock_token, lockExpiresAt=lock.lock_expires_at))
+
+
+async def heartbeat_cliente(request: web.Request, caller: Caller, body: LockedRequest,
+                            cliente_id: int) -> web.Response:
+    """Keep the lock and the customer alive."""
+    expiry = await procedures.heartbeat_cliente(_db(request), cliente_id, caller.own_asesor(), body.lockToken)
+    return answer(HeartbeatResponse(clienteId=cliente_id, lockExpiresAt=expiry.lock_expires_at))
+
+
+async def abrir_wizard(request: web.Request, caller: Caller, body: LockedRequest, cliente_id: int) -> web.Response:
+    """Open the wizard (en_gestion)."""
+    asesor_id = caller.own_asesor()
+    await procedures.abrir_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
+    return answer(EstadoCambiado(clienteId=cliente_id, seguimiento_status="en_gestion", asesorId=asesor_id))
+
+
+async def completar_wizard(request: web.Request, caller: Caller, body: LockedRequest,
+                           cliente_id: int) -> web.Response:
+    """Complete the wizard (terminado)."""
+    asesor_id = caller.own_asesor()
+    await procedures.completar_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
+    return answer(EstadoCambiado(clienteId=cliente_id, seguimiento_status="terminado", asesorId=asesor_id))
+
+
+async def cambiar_estatus(request: web.Request, caller: Caller, body: CambioEstatus, cliente_id: int) -> web.Response:
+    """The seed's PATCH: en_gestion opens the wizard, terminado completes it."""
+    asesor_id = caller.own_asesor()
+    if body.estatus == "en_gestion":
+        await procedures.abrir_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
+    else:
+        await procedures.completar_wizard(_db(request), cliente_id, asesor_id, body.lockToken)
+    return answer(EstadoCambiado(clienteId=cliente_id, seguimiento_status=body.estatus, asesorId=asesor_id))
+
+
+async def actualizar_cliente(request: web.Request, caller: Caller, body: ActualizarCliente,
+                             cliente_id: int) -> web.Response:
+    """Edit nombre, telefono, datos."""
+    await procedures.actualizar_cliente(_db(request), cliente_id, caller.own_asesor(), body.lockToken,
+                                        body.procedure_json())
+    return answer(Ack(clienteId=cliente_id))
+
+
+async def liberar_cliente(request: web.Request, caller: Caller, body: LockedRequest, cliente_id: int) -> web.Response:
+    """Drop the lock, keep the customer."""
+    await procedures.liberar_cliente(_db(request), cliente_id, caller.own_asesor(), body.lockToken)
+    return answer(Ack(clienteId=cliente_id))
