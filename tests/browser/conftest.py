@@ -117,14 +117,16 @@ OpenView = Callable[..., View]
 
 @pytest.fixture
 def open_view(browser: Browser, gateway: GatewayThread) -> Iterator[OpenView]:
-    """open_view("/gtr", token, **query) -> a live page, each in its own browser context."""
+    """open_view("/gtr", token, **query) -> a live page, each in its own browser context
+    (``viewport={"width": 1366, "height": 768}`` for another screen than VIEWPORT)."""
     contexts: list[Any] = []
     views: list[View] = []
 
-    def open_(path: str, token: str | None = None, *, wait_live: bool = True, **query: object) -> View:
+    def open_(path: str, token: str | None = None, *, wait_live: bool = True, viewport: ViewportSize | None = None,
+              **query: object) -> View:
         from urllib.parse import urlencode
 
-        context = browser.new_context(viewport=VIEWPORT, locale="es-PE", timezone_id="America/Lima",
+        context = browser.new_context(viewport=viewport or VIEWPORT, locale="es-PE", timezone_id="America/Lima",
                                       service_workers="block")
         contexts.append(context)
         context.set_default_timeout(5_000)

@@ -48,7 +48,14 @@ async function main() {
     save();
   });
   $("#wizard-completar").addEventListener("click", complete);
-  $("#wizard-cerrar").addEventListener("click", () => closeWizard({ release: true }));
+  $("#wizard-cerrar").addEventListener("click", () => closeWizard({ release: true, returnFocus: true }));
+  // Escape in the wizard is its "Cerrar sin completar" (an open <select> keeps its own Escape).
+  $("#wizard").addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !event.defaultPrevented && state.wizard) {
+      event.preventDefault();
+      closeWizard({ release: true, returnFocus: true });
+    }
+  });
   $("#latido-intervalo").textContent = `${HEARTBEAT_SECONDS} s`;
   sync = await startView({
     api, view: "asesor", fetchSnapshot, install, apply, content: "#trabajo",
@@ -215,17 +222,24 @@ function openWizard(id, lock) {
   $("#campo-nombre").focus();
 }
 
-function closeWizard({ release }) {
+function closeWizard({ release, returnFocus = false }) {
   const wizard = state.wizard;
   if (!wizard) return;
   stopHeartbeat();
   state.wizard = null;
+  // Focus inside the wizard would fall to <body> once it is hidden: keyboard users go back
+  // to where they opened it (the customer's card), or to the list when the card is gone.
+  const hadFocus = returnFocus || $("#wizard").contains(document.activeElement);
   $("#wizard").hidden = true;
   $("#wizard-vacio").hidden = false;
   if (release && state.rows.has(wizard.id)) {
     api.post(`/api/clientes/${wizard.id}/release`, lockBody(wizard)).catch(() => {});
   }
-  queueRender();
+  render();
+  if (hadFocus) {
+    const button = $(`#mis-clientes li[data-cliente-id="${wizard.id}"] button`);
+    (button || $("#lista-titulo")).focus();
+  }
 }
 
 function stopHeartbeat() {
