@@ -32,7 +32,7 @@ test: $(STAMP) $(CHROMIUM)
 	$(PY) -m tests.engines.matrix $(if $(ENGINES),--engines "$(ENGINES)")
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check gateway tests
+	$(VENV)/bin/ruff check gateway tests toolkit
 	$(VENV)/bin/mypy
 
 # The reliability table: the tests record their figures under var/reliability/, then the
