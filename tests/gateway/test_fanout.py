@@ -28,7 +28,6 @@ from tests.gateway.harness import (
     make_token,
     run,
     running_gateway,
-    url_text,
 )
 from tests.support import Db
 from toolkit.metrics import value as metric_value
@@ -153,7 +152,7 @@ async def test_graceful_stop_finishes_in_flight_requests(db: Db, people: People)
 
 def test_token_command_prints_the_token_alone_on_its_last_line(db: Db, people: People) -> None:
     def token(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "gateway", "token", *args, "--database-url", url_text(db.url)],
+        return subprocess.run([sys.executable, "-m", "gateway", "token", *args, "--database-url", db.url.secret_url()],
                               capture_output=True, text=True, timeout=30, check=False)
 
     done = token("create", "--role", "asesor", "--asesor", str(people.ana))
