@@ -2,7 +2,7 @@
 #   make run    - the whole system: database (embedded unless one is configured), gateway, dashboard
 #   make test   - the whole test suite on the local server, then on MySQL 9.7 and MariaDB 11.8
 #                 (make test ENGINES=mysql-9.7: some engines only; see tests/engines/matrix.py)
-#   make lint   - ruff and mypy
+#   make lint   - ruff and mypy over gateway/, tests/, toolkit/ and bench/
 #   make reliability - the fault, soak, scale-out, grants and fuzz tests, then docs/reliability.md
 #   make cluster-test - a MySQL 9.7 Group Replication group and a MariaDB primary with a replica:
 #                 failover under load, the sweep after it, reports on replicas (about a minute;
@@ -32,7 +32,7 @@ test: $(STAMP) $(CHROMIUM)
 	$(PY) -m tests.engines.matrix $(if $(ENGINES),--engines "$(ENGINES)")
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check gateway tests
+	$(VENV)/bin/ruff check gateway tests toolkit bench
 	$(VENV)/bin/mypy
 
 # The reliability table: the tests record their figures under var/reliability/, then the

@@ -30,6 +30,7 @@ from typing import Any
 
 import mysql.connector
 
+import toolkit.db
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.migrate import migrate
 
@@ -37,7 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "bench"
 MODES = ("smoke", "short", "full")
 DSN_ENV = "SEGUIMIENTO_BENCH_DSN"
-TOO_MANY_CONNECTIONS = 1040
 
 
 # --- the server and throwaway databases -------------------------------------------------
@@ -51,18 +51,10 @@ def server_url() -> DatabaseUrl:
 
 
 def connect(url: DatabaseUrl, **extra: Any) -> Any:
-    """An autocommit UTC connection; the connector picks its C extension when it loads.
-    A server that is momentarily full (error 1040) is retried for a while."""
-    args = url.connect_args()
-    args.update(extra)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            return mysql.connector.connect(**args, autocommit=True, time_zone="+00:00")
-        except mysql.connector.Error as exc:
-            if exc.errno != TOO_MANY_CONNECTIONS or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    """``toolkit.db.connect`` with the connector's C extension where it loads (the tests use
+    pure Python): the benchmarks measure the faster path, and ``connector_path()`` reports
+    which one ran."""
+    return toolkit.db.connect(url, use_pure=None, **extra)
 
 
 @contextmanager
@@ -151,22 +143,6 @@ def throwaway_database(prefix: str, base: DatabaseUrl | None = None) -> Iterator
         drop_database(url)
 
 
-def call(conn: Any, procedure: str, *args: Any) -> list[list[tuple[Any, ...]]]:
-    """CALL a procedure and drain every result set (see shared notes on mysql-connector)."""
-    cur = conn.cursor()
-    try:
-        cur.execute(f"CALL {procedure}({', '.join(['%s'] * len(args))})", args)
-        sets = []
-        while True:
-            if cur.with_rows:
-                sets.append(cur.fetchall())
-            if not cur.nextset():
-                break
-        return sets
-    finally:
-        cur.close()
-
-
 def execute(conn: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     cur = conn.cursor()
     try:
@@ -191,6 +167,12 @@ def percentile(values: Sequence[float], p: float) -> float:
     lo = int(k)
     hi = min(lo + 1, len(data) - 1)
     return float(data[lo] + (data[hi] - data[lo]) * (k - lo))
+
+
+def rate_summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
+    """Operations, seconds, rate and p50/p99 (ms) of one run's per-operation latencies (s)."""
+    return {"ops": len(latencies), "seconds": elapsed, "rate": len(latencies) / elapsed if elapsed else float("nan"),
+            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
 
 
 def ratio(a: float, b: float) -> float:

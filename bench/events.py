@@ -45,17 +45,19 @@ from bench.common import (
     median,
     percentile,
     pyplot,
+    rate_summary,
     ratio,
     run_metadata,
     save_plot,
     throwaway_database,
 )
 from bench.gatewayproc import running_gateway
-from bench.transitions import Fixture, _drain, _summary, run_slap, slap_rate
+from bench.transitions import Fixture, run_slap, slap_rate
 from bench.wsclient import WsClient, connect_many, raise_fd_limit
 from bench.wsclient import connect as ws_connect
 from gateway.db.migrate import SQL_MODE
 from gateway.db.sqlfiles import load_objects
+from toolkit.db import drain
 
 NAME = "events"
 
@@ -134,7 +136,7 @@ def _dba_writes(fx: Fixture, rate: float, seconds: float, threads: int = 2) -> i
             cliente, lock = fx.heartbeat[i]
             cur.execute("CALL sp_actualizar_cliente(%s, %s, %s, %s)",
                         (cliente, fx.asesores[i], lock, json.dumps({"n": k})))
-            _drain(cur)
+            drain(cur)
         cur.close()
         conn.close()
 
@@ -221,7 +223,7 @@ def _python_writers(fx: Fixture, writers: int, seconds: float) -> dict[str, Any]
         k = 0
         while (t0 := time.perf_counter()) < box[0]:
             cur.execute("CALL sp_actualizar_cliente(%s, %s, %s, %s)", (cliente, asesor, lock, f'{{"n": {k}}}'))
-            _drain(cur)
+            drain(cur)
             lat[i].append(time.perf_counter() - t0)
             k += 1
         cur.close()
@@ -237,7 +239,7 @@ def _python_writers(fx: Fixture, writers: int, seconds: float) -> dict[str, Any]
     elapsed = time.perf_counter() - start
     for c in conns:
         c.close()
-    return _summary([x for xs in lat for x in xs], elapsed)
+    return rate_summary([x for xs in lat for x in xs], elapsed)
 
 
 def _ordering(url: Any, cfg: dict[str, Any]) -> list[dict[str, Any]]:
@@ -300,7 +302,7 @@ def run(mode: str, out: Path) -> Report:
         order_results = _ordering(url, cfg)
 
     rows = []
-    summary: dict[str, Any] = {}
+    summary: dict[tuple[int, str], dict[str, float]] = {}
     for gtr in sorted({r["gtr_sockets"] for r in lat_results}):
         for path in ("gateway", "dba"):
             rs = [r for r in lat_results if r["gtr_sockets"] == gtr and r["path"] == path]

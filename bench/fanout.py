@@ -50,9 +50,10 @@ from bench.common import (
     save_plot,
     throwaway_database,
 )
-from bench.gatewayproc import cli_token, process_rss_mib, running_gateway
+from bench.gatewayproc import cli_token, running_gateway
 from bench.wsclient import WsClient, connect_many, raise_fd_limit
 from bench.wsclient import connect as ws_connect
+from toolkit.resources import rss_mib
 
 NAME = "fanout"
 NODE_DIR = ROOT / "bench" / "node"
@@ -105,7 +106,7 @@ class NodeServer:
         self.ws_url = self.base.replace("http://", "ws://") + "/ws"
 
     def rss_mib(self) -> float:
-        return process_rss_mib(self.process.pid)
+        return rss_mib(self.process.pid)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -28,7 +28,6 @@ from typing import Any
 
 from bench.common import (
     Report,
-    call,
     connect,
     execute,
     log,
@@ -40,7 +39,7 @@ from bench.common import (
     throwaway_database,
     timer,
 )
-from tests.support import explain_statement
+from toolkit.db import call, explain_statement
 
 NAME = "sweep"
 TIMEOUT_S = 86400
@@ -149,7 +148,8 @@ def time_sweep(conn: Any, expected: int) -> tuple[float, int]:
     """One CALL sp_barrido_seguimiento(): seconds and Handler_read_* rows it stepped through."""
     before = handler_reads(conn)
     with timer() as t:
-        ((devueltos, omitido),) = call(conn, "sp_barrido_seguimiento")[0]
+        (row,) = call(conn, "sp_barrido_seguimiento")[0]
+        devueltos, omitido = row["devueltos"], row["omitido"]
     after = handler_reads(conn)
     assert omitido == 0, "another sweep held the lock"
     assert devueltos == expected, f"sweep returned {devueltos}, expected {expected}"

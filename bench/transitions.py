@@ -59,23 +59,24 @@ import aiohttp
 
 from bench.common import (
     Report,
-    call,
     connect,
     execute,
     log,
     median,
-    percentile,
     private_server,
     pyplot,
+    rate_summary,
     ratio,
     run_metadata,
     save_plot,
     throwaway_database,
 )
-from bench.gatewayproc import asesor_token, cli_token, process_cpu_seconds, running_gateway
+from bench.gatewayproc import asesor_token, cli_token, running_gateway
 from bench.profiling import Sampler
 from gateway.db.dburl import DatabaseUrl
 from gateway.settings import Settings
+from toolkit.db import call, drain
+from toolkit.resources import cpu_seconds
 
 NAME = "transitions"
 MAX_CONNECTIONS = 400
@@ -137,13 +138,14 @@ class Fixture:
             execute(conn, "CREATE TABLE bench_slots (slot INT PRIMARY KEY, owner BIGINT NULL, cliente_id BIGINT, "
                           "asesor_id BIGINT, lock_token CHAR(36), pool_first BIGINT, pool_size INT) ENGINE=InnoDB")
             execute(conn, CLAIM_PROCEDURE)
-            self.asesores = [int(call(conn, "sp_crear_asesor", f"Asesor {i}")[0][0][0]) for i in range(clients)]
+            self.asesores = [int(call(conn, "sp_crear_asesor", f"Asesor {i}")[0][0]["asesor_id"])
+                             for i in range(clients)]
             self.tokens = [asesor_token(conn, a) for a in self.asesores]
             self.heartbeat: list[tuple[int, str]] = []
             for a in self.asesores:
-                c = int(call(conn, "sp_cargar_cliente", f"Latido {a}", None, None)[0][0][0])
+                c = int(call(conn, "sp_cargar_cliente", f"Latido {a}", None, None)[0][0]["cliente_id"])
                 call(conn, "sp_derivar_cliente", c, a, "gtr")
-                token = str(call(conn, "sp_tomar_cliente", c, a)[0][0][0])
+                token = str(call(conn, "sp_tomar_cliente", c, a)[0][0]["lock_token"])
                 call(conn, "sp_abrir_wizard", c, a, token)
                 self.heartbeat.append((c, token))
             # Cycle pools: client i is used at every level above i, where it gets a 1/level
@@ -223,16 +225,6 @@ def slap_rate(pilot: dict[str, Any], main: dict[str, Any]) -> dict[str, Any]:
     return {**main, "rate_including_connect": main["rate"]}
 
 
-def _drain(cur: Any) -> list[Any]:
-    rows: list[Any] = []
-    while True:
-        if cur.with_rows:
-            rows = cur.fetchall()
-        if not cur.nextset():
-            break
-    return rows
-
-
 def run_python(fx: Fixture, workload: str, clients: int, seconds: float) -> dict[str, Any]:
     """One thread and one mysql-connector connection per client, for ``seconds``."""
     conns = [connect(fx.url) for _ in range(clients)]
@@ -255,22 +247,22 @@ def run_python(fx: Fixture, workload: str, clients: int, seconds: float) -> dict
                 break
             if workload == "heartbeat":
                 cur.execute("CALL sp_heartbeat_cliente(%s, %s, %s)", (cliente, asesor, token))
-                _drain(cur)
+                drain(cur)
             else:
                 if next_id > last_id:
                     break  # pool exhausted: the run ends early for this client
                 c = next_id
                 next_id += 1
                 cur.execute("CALL sp_derivar_cliente(%s, %s, 'gtr')", (c, asesor))
-                _drain(cur)
+                drain(cur)
                 cur.execute("CALL sp_tomar_cliente(%s, %s)", (c, asesor))
-                lock = _drain(cur)[0][0]
+                lock = drain(cur)[-1][0][0]
                 cur.execute("CALL sp_abrir_wizard(%s, %s, %s)", (c, asesor, lock))
-                _drain(cur)
+                drain(cur)
                 cur.execute("CALL sp_actualizar_cliente(%s, %s, %s, %s)", (c, asesor, lock, UPDATE_JSON))
-                _drain(cur)
+                drain(cur)
                 cur.execute("CALL sp_completar_wizard(%s, %s, %s)", (c, asesor, lock))
-                _drain(cur)
+                drain(cur)
             lat.append(time.perf_counter() - t0)
         cur.close()
 
@@ -285,12 +277,7 @@ def run_python(fx: Fixture, workload: str, clients: int, seconds: float) -> dict
     elapsed = time.perf_counter() - start
     for c in conns:
         c.close()
-    return _summary([x for lat in latencies for x in lat], elapsed)
-
-
-def _summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
-    return {"ops": len(latencies), "seconds": elapsed, "rate": len(latencies) / elapsed if elapsed else float("nan"),
-            "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
+    return rate_summary([x for lat in latencies for x in lat], elapsed)
 
 
 async def _gateway_run(fx: Fixture, base: str, workload: str, clients: int, seconds: float) -> dict[str, Any]:
@@ -344,18 +331,18 @@ async def _gateway_run(fx: Fixture, base: str, workload: str, clients: int, seco
         start = time.perf_counter()
         await asyncio.gather(*(client(i) for i in range(clients)))
         elapsed = time.perf_counter() - start
-    return _summary([x for lat in latencies for x in lat], elapsed)
+    return rate_summary([x for lat in latencies for x in lat], elapsed)
 
 
 def run_gateway(fx: Fixture, gw: Any, server_pid: int | None, workload: str, clients: int,
                 seconds: float) -> dict[str, Any]:
-    cpu = {"gateway": gw.cpu_seconds(), "database": process_cpu_seconds(server_pid) if server_pid else float("nan"),
+    cpu = {"gateway": gw.cpu_seconds(), "database": cpu_seconds(server_pid) if server_pid else float("nan"),
            "client": time.process_time()}
     result = asyncio.run(_gateway_run(fx, gw.base, workload, clients, seconds))
     ops = max(1, result["ops"])
     result["cpu_ms_per_op"] = {
         "gateway": (gw.cpu_seconds() - cpu["gateway"]) * 1000 / ops,
-        "database": ((process_cpu_seconds(server_pid) - cpu["database"]) * 1000 / ops) if server_pid else float("nan"),
+        "database": ((cpu_seconds(server_pid) - cpu["database"]) * 1000 / ops) if server_pid else float("nan"),
         "load generator": (time.process_time() - cpu["client"]) * 1000 / ops,
     }
     return result
@@ -376,7 +363,7 @@ def run_wrk(fx: Fixture, gw: Any, server_pid: int | None, workload: str, clients
                "BENCH_WRK_GTR_TOKEN": fx.gtr_token}
         command = ["wrk", f"--threads={clients}", f"--connections={clients}", f"--duration={max(1, round(seconds))}s",
                    "--timeout=30s", f"--script={WRK_SCRIPT}", gw.base]
-        cpu = {"gateway": gw.cpu_seconds(), "database": process_cpu_seconds(server_pid) if server_pid else float("nan"),
+        cpu = {"gateway": gw.cpu_seconds(), "database": cpu_seconds(server_pid) if server_pid else float("nan"),
                "client": _children_cpu_seconds()}
         out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
         client_cpu = _children_cpu_seconds() - cpu["client"]
@@ -393,7 +380,7 @@ def run_wrk(fx: Fixture, gw: Any, server_pid: int | None, workload: str, clients
     n = max(1, ops)
     result["cpu_ms_per_op"] = {
         "gateway": (gw.cpu_seconds() - cpu["gateway"]) * 1000 / n,
-        "database": ((process_cpu_seconds(server_pid) - cpu["database"]) * 1000 / n) if server_pid else float("nan"),
+        "database": ((cpu_seconds(server_pid) - cpu["database"]) * 1000 / n) if server_pid else float("nan"),
         "load generator": client_cpu * 1000 / n,
     }
     return result
@@ -491,13 +478,13 @@ def run(mode: str, out: Path) -> Report:
     gateway_settings = ("default settings (pool 10)" if not given
                         else "default settings except " + ", ".join(f"`{x}`" for x in given))
     rows = []
-    results = []
+    results: list[dict[str, Any]] = []
     for workload in WORKLOADS:
         for clients in levels:
             c_rate = median([x["rate"] for x in runs[(workload, clients, SLAP)]])
             for method in methods:
                 rs = runs[(workload, clients, method)]
-                entry = {"workload": workload, "clients": clients, "method": method,
+                entry: dict[str, Any] = {"workload": workload, "clients": clients, "method": method,
                          "rate": median([x["rate"] for x in rs]), "p50_ms": median([x["p50_ms"] for x in rs]),
                          "p99_ms": median([x["p99_ms"] for x in rs]), "ops": [x["ops"] for x in rs],
                          "rates": [x["rate"] for x in rs]}

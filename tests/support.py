@@ -1,4 +1,5 @@
-"""Test helpers: plain mysql-connector connections that call procedures and read tables."""
+"""Test helpers: plain mysql-connector connections that call procedures and read tables
+(connecting and calling are ``toolkit.db``'s, shared with the benchmarks)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.errors import ErrorCode
+from toolkit.db import Row, call, connect, explain_statement
 
 DEFAULT_CONFIG = {
     "timeout_segundos": 300,
@@ -22,7 +24,7 @@ DEFAULT_CONFIG = {
     "token_asesor_vigencia_segundos": 43200,
 }
 
-Row = dict[str, Any]
+__all__ = ["Connections", "Db", "Row", "call", "connect", "explain_statement", "refused"]
 
 
 class Db:
@@ -135,39 +137,6 @@ class Connections:
         for conn in self.opened:
             with suppress(Exception):
                 conn.close()
-
-
-def explain_statement(conn: Any, sql: str) -> str:
-    """EXPLAIN that gives the plan as a table on every engine: MySQL 9.7 defaults to
-    FORMAT=TREE, one text column; MariaDB has no FORMAT=TRADITIONAL and gives the table."""
-    mariadb = "mariadb" in str(conn.server_info).lower()
-    return ("EXPLAIN " if mariadb else "EXPLAIN FORMAT=TRADITIONAL ") + sql
-
-
-def connect(url: DatabaseUrl) -> Any:
-    return mysql.connector.connect(**url.connect_args(), autocommit=True, time_zone="+00:00", use_pure=True)
-
-
-def call(conn: Any, procedure: str, *args: Any) -> list[list[Row]]:
-    """CALL on any connection, draining every result set (see ../shared/notes/mysql.md)."""
-    cur = conn.cursor(dictionary=True)
-    placeholders = ", ".join(["%s"] * len(args))
-    sets: list[list[Row]] = []
-    try:
-        cur.execute(f"CALL {procedure}({placeholders})", args)
-        while True:
-            if cur.with_rows:
-                sets.append(cur.fetchall())
-            if not cur.nextset():
-                break
-    except BaseException:
-        # When the call lost its connection (a killed query or session), closing the cursor
-        # fails too; let the call's own error through rather than "Connection not available".
-        with suppress(mysql.connector.Error):
-            cur.close()
-        raise
-    cur.close()
-    return sets
 
 
 @contextmanager

@@ -30,8 +30,7 @@ TIMEOUT_S = 240
 def smoke_runs(server: DatabaseUrl, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Start every benchmark's smoke mode in parallel; their output folder and logs."""
     out = tmp_path_factory.mktemp("bench")
-    auth = server.user + (f":{server.password}" if server.password else "")
-    env = dict(os.environ, SEGUIMIENTO_BENCH_DSN=f"mysql://{auth}@{server.host}:{server.port}/mysql")
+    env = dict(os.environ, SEGUIMIENTO_BENCH_DSN=server.with_database("mysql").secret_url())
     processes = {
         name: subprocess.Popen([sys.executable, "-m", "bench", "--mode", "smoke", "--out", str(out / name), name],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

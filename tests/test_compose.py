@@ -4,7 +4,6 @@ the files parse, and every command, variable and path they name exists in the pr
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 import shlex
 from collections.abc import Mapping
@@ -37,10 +36,7 @@ def seguimiento_commands(command: Any) -> list[list[str]]:
 
 def parses(argv: list[str]) -> argparse.Namespace:
     assert argv[0] == "seguimiento", argv
-    parser = build_parser()
-    known, _ = parser.parse_known_args(argv[1:])
-    importlib.import_module(known.module).add_arguments(known._sub)
-    return parser.parse_args(argv[1:])
+    return build_parser().parse_args(argv[1:])
 
 
 class RefusedToStart(ValueError):

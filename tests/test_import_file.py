@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from gateway.commands.cli import main
-from tests.gateway.harness import url_text
 from tests.support import Db
 
 
@@ -35,7 +34,7 @@ def test_a_file_still_being_written_loads_nothing(db: Db, tmp_path: Path, capsys
     writer = threading.Thread(target=keep_writing)
     writer.start()
     try:
-        status = main(["import", "--database-url", url_text(db.url), str(path)])
+        status = main(["import", "--database-url", db.url.secret_url(), str(path)])
     finally:
         done.set()
         writer.join()
@@ -48,12 +47,12 @@ def test_a_last_line_without_a_line_ending_is_loaded_and_named(db: Db, tmp_path:
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "leads.csv"
     path.write_bytes(b"nombre,telefono\nAna,999111222\nBeto,9991112")
-    assert main(["import", "--database-url", url_text(db.url), str(path)]) == 0
+    assert main(["import", "--database-url", db.url.secret_url(), str(path)]) == 0
     out = capsys.readouterr()
     assert f"{path}:3: warning: the last line has no line ending" in out.err
     assert "2 customer(s) loaded" in out.out
     assert clientes(db) == 2
     # A complete file says nothing of the kind.
     path.write_bytes(b"nombre,telefono\nCarla,999111223\n")
-    assert main(["import", "--database-url", url_text(db.url), str(path)]) == 0
+    assert main(["import", "--database-url", db.url.secret_url(), str(path)]) == 0
     assert "warning" not in capsys.readouterr().err

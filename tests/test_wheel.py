@@ -37,7 +37,7 @@ from gateway.db.dburl import DatabaseUrl
 from gateway.db.sqlfiles import CHECKOUT_SQL_DIR, load_objects
 from gateway.web.dashboard import STATIC_DIR
 from tests.dbserver import drop_database, throwaway_name
-from tests.gateway.harness import Api, GatewayProcess, listen, run, url_text
+from tests.gateway.harness import Api, GatewayProcess, listen, run
 from tests.support import Db, connect
 from tests.test_compose import COMPOSE, interpolate, service_environment
 
@@ -191,10 +191,10 @@ class ComposeNetwork:
         url = DatabaseUrl.parse(compose_url)
         assert (url.host, url.port, url.database) == ("mysql", 3306, "seguimiento"), url
         if url.user == "root":
-            return url_text(self.admin)
+            return self.admin.secret_url()
         assert url.user.startswith("seguimiento_"), url
-        return url_text(self.admin.model_copy(
-            update={"user": self.prefix + url.user.removeprefix("seguimiento"), "password": url.password}))
+        return self.admin.model_copy(
+            update={"user": self.prefix + url.user.removeprefix("seguimiento"), "password": url.password}).secret_url()
 
     def environment(self, service: str, variables: dict[str, str]) -> dict[str, str]:
         env = service_environment(service, variables)

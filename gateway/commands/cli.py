@@ -1,8 +1,11 @@
 """The ``seguimiento`` command line.
 
-Each subcommand lives in its own module, which provides ``add_arguments(parser)`` and
-``main(args) -> int``; this file only lists them. Modules are imported when their command
-runs, so ``seguimiento migrate`` does not load the web server.
+Each subcommand lives in its own module under ``gateway/commands/``, which provides
+``add_arguments(parser)`` and ``main(args) -> int`` and takes what every command shares from
+``gateway.commands.base``; this file only lists them. A module is imported only for the
+command being run (or asked for help), so ``seguimiento migrate`` does not load the web
+server; its arguments, subcommands included, are added before anything is parsed, so
+``seguimiento COMMAND --help`` lists them all.
 """
 
 from __future__ import annotations
@@ -10,53 +13,42 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Sequence
 
+from gateway.commands.base import CommandError
 from gateway.db.dburl import DatabaseUrlError
 
 # (command, module, one-line help)
 COMMANDS = (
     ("run", "gateway.commands.run", "the whole system: private database unless one is configured, gateway, dashboard"),
-    ("migrate", "gateway.db.migrate", "apply migrations and (re)install procedures, views and events"),
-    ("serve", "gateway.web.server", "serve the REST API, the WebSocket push and the dashboard"),
+    ("migrate", "gateway.commands.migrate", "apply migrations and (re)install procedures, views and events"),
+    ("serve", "gateway.commands.serve", "serve the REST API, the WebSocket push and the dashboard"),
     ("token", "gateway.commands.tokens", "create or revoke the gateway's bearer tokens"),
     ("import", "gateway.commands.importer", "load leads in bulk from a CSV file"),
-    ("grants", "gateway.db.grants", "create least-privilege owner, app and reporting database accounts"),
+    ("grants", "gateway.commands.grants", "create least-privilege owner, app and reporting database accounts"),
 )
 
 
-def add_database_url(parser: argparse.ArgumentParser) -> None:
-    """The one way every command takes its server."""
-    parser.add_argument(
-        "--database-url",
-        metavar="URL",
-        help="mysql://user:password@host:port/database (default: $SEGUIMIENTO_DATABASE_URL)",
-    )
-
-
-class CommandError(Exception):
-    """A command failed in a way the user can fix; its message says how."""
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with the arguments of ``commands`` (every command when None)."""
     parser = argparse.ArgumentParser(prog="seguimiento", description="seguimiento: follow-up tracker")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, module, help_text in COMMANDS:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(module=module)
-        # A command's own arguments are added only when it is the one being run.
-        sub.set_defaults(_sub=sub)
+        if commands is None or name in commands:
+            importlib.import_module(module).add_arguments(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``seguimiento ARGS``: the exit status."""
     argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
-    known, _rest = parser.parse_known_args(argv)
-    module = importlib.import_module(known.module)
-    module.add_arguments(known._sub)
-    args = parser.parse_args(argv)
+    # The command is the first word that is not an option (the top level has only -h).
+    named = next((word for word in argv if not word.startswith("-")), None)
+    args = build_parser([named] if named else []).parse_args(argv)
     try:
-        return int(module.main(args))
+        return int(importlib.import_module(args.module).main(args))
     except (CommandError, DatabaseUrlError) as exc:
         print(f"seguimiento {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from gateway.commands.base import CommandError, add_database_url
 from gateway.db import procedures
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.procedures import Database, DatabaseError
@@ -230,8 +231,6 @@ class ProgressBar:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.commands.cli import add_database_url
-
     add_database_url(parser)
     parser.add_argument("csv_file", type=Path, metavar="FILE.csv",
                         help="UTF-8 CSV with a header row: nombre (required), telefono, any other columns")
@@ -262,8 +261,6 @@ def read_whole_file(path: Path) -> bytes:
 
 def main(args: argparse.Namespace) -> int:
     """``seguimiento import``: exit 0 when every row loaded, 1 when some were rejected."""
-    from gateway.commands.cli import CommandError
-
     url = DatabaseUrl.from_args_or_env(args.database_url)
     try:
         data = read_whole_file(args.csv_file)

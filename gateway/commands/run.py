@@ -20,18 +20,18 @@ import mysql.connector
 from pydantic import ValidationError
 
 from gateway.commands import demo
+from gateway.commands.base import CommandError, add_database_url
 from gateway.db.dburl import ENV_VAR, DatabaseUrl
 from gateway.db.embedded import EmbeddedServer, EmbeddedServerError
 from gateway.db.migrate import MigrationError, migrate
 from gateway.db.procedures import Database, DatabaseError
 from gateway.settings import Settings, load_settings
+from gateway.web.server import serve
 
 DEFAULT_DATA_DIR = Path("var/db")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.commands.cli import add_database_url
-
     add_database_url(parser)
     parser.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default: 8080, or a free one if it is taken)")
@@ -43,8 +43,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``seguimiento run``."""
-    from gateway.commands.cli import CommandError
-
     configured = args.database_url or os.environ.get(ENV_VAR)
     embedded: EmbeddedServer | None = None
     try:
@@ -85,8 +83,6 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, url: DatabaseUrl, *, tokens_file: Path | None, load_demo: bool) -> None:
-    from gateway.web.server import serve
-
     db = Database(url, size=1)
     try:
         if load_demo and await demo.is_empty(db):

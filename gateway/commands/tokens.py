@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import re
 
+from gateway.commands.base import CommandError, add_database_url
 from gateway.db import procedures
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.procedures import Database, DatabaseError
@@ -38,8 +39,6 @@ def parse_ttl(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.commands.cli import add_database_url
-
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a token and print it")
     add_database_url(create)
@@ -56,8 +55,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``seguimiento token create|revoke``."""
-    from gateway.commands.cli import CommandError
-
     url = DatabaseUrl.from_args_or_env(args.database_url)
     if args.action == "create":
         if args.role == "asesor" and args.asesor is None:

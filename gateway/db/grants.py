@@ -26,12 +26,10 @@ also let anyone in without a password, so the fix is to drop them, not to add
 
 from __future__ import annotations
 
-import argparse
 import secrets
 from dataclasses import dataclass
 
-import mysql.connector
-
+from gateway.db.connection import connect
 from gateway.db.dburl import DatabaseUrl
 
 # The procedures the gateway calls. Token administration (sp_crear_token, sp_revocar_token)
@@ -111,8 +109,6 @@ def render_script(database: str, accounts: dict[str, Account]) -> str:
 
 def anonymous_accounts(url: DatabaseUrl) -> list[Account]:
     """The server's accounts with an empty user name."""
-    from gateway.db.migrate import connect
-
     conn = connect(url, database=False)
     try:
         cur = conn.cursor()
@@ -142,8 +138,6 @@ def apply(url: DatabaseUrl, accounts: dict[str, Account], passwords: dict[str, s
     once. The caller then runs migrate, which installs objects under the owner and grants.
     Refused (:class:`GrantsError`), changing nothing, on a server with anonymous accounts.
     """
-    from gateway.db.migrate import connect
-
     refuse_anonymous_accounts(url, accounts)
     generated: dict[str, str] = {}
     conn = connect(url)
@@ -175,40 +169,3 @@ def recorded_accounts(conn: object) -> dict[str, Account]:
     cur = conn.cursor()  # type: ignore[attr-defined]
     cur.execute("SELECT rol, usuario, host FROM cuentas_bd")
     return {str(rol): Account(str(user), str(host)) for rol, user, host in cur.fetchall()}
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.commands.cli import add_database_url
-
-    add_database_url(parser)
-    parser.add_argument("--prefix", default="seguimiento",
-                        help="account names are PREFIX_owner, PREFIX_app, PREFIX_reporting (default: seguimiento)")
-    parser.add_argument("--host", default="%", help="the accounts' host part (default: %%, any host)")
-    parser.add_argument("--app-password", help="set the app account's password (default: keep it, or random if new)")
-    parser.add_argument("--reporting-password", help="set the reporting account's password")
-    parser.add_argument("--print", action="store_true", dest="print_only",
-                        help="print the SQL a DBA would run, and change nothing")
-
-
-def main(args: argparse.Namespace) -> int:
-    from gateway.commands.cli import CommandError
-    from gateway.db.migrate import MigrationError, migrate
-
-    url = DatabaseUrl.from_args_or_env(args.database_url)
-    accounts = accounts_for(args.prefix, args.host)
-    if args.print_only:
-        print(render_script(url.database, accounts), end="")
-        return 0
-    passwords = {role: pw for role, pw in (("app", args.app_password), ("reporting", args.reporting_password)) if pw}
-    try:
-        refuse_anonymous_accounts(url, accounts)  # before migrate creates anything
-        migrate(url)  # the schema (and cuentas_bd) must exist first
-        generated = apply(url, accounts, passwords)
-        report = migrate(url, log=print)  # re-create objects under the owner, grant on them
-    except (GrantsError, MigrationError, mysql.connector.Error) as exc:
-        raise CommandError(str(exc)) from exc
-    print(f"{url}: accounts {', '.join(a.sql() for a in accounts.values())} ready; "
-          f"{len(report.installed)} object(s) re-created under {accounts['owner'].sql()}")
-    for role, password in generated.items():
-        print(f"new {role} account {accounts[role].sql()}: password {password} (shown once)")
-    return 0

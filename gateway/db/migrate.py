@@ -1,4 +1,4 @@
-"""``seguimiento migrate``: bring a database to the current schema and objects.
+"""Migrations: bring a database to the current schema and objects.
 
 1. Creates the database if it is missing (when the account may).
 2. Applies the numbered table migrations in ``sql/migrations/`` with yoyo-migrations.
@@ -16,7 +16,6 @@ Two runs at once are safe: the whole migration holds a named server lock.
 
 from __future__ import annotations
 
-import argparse
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,8 +26,9 @@ from mysql.connector.abstracts import MySQLConnectionAbstract
 from yoyo import get_backend, read_migrations
 
 from gateway.db import grants
+from gateway.db.connection import connect
 from gateway.db.dburl import DatabaseUrl
-from gateway.db.sqlfiles import SQL_DIR, SqlFilesMissingError, SqlObject, load_objects
+from gateway.db.sqlfiles import SQL_DIR, SqlObject, load_objects
 
 LOCK_TIMEOUT_S = 300
 
@@ -36,28 +36,6 @@ LOCK_TIMEOUT_S = 300
 # the same on MySQL 8.4 and MariaDB (a routine keeps the sql_mode it was created with).
 SQL_MODE = ("ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
             "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION")
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.commands.cli import add_database_url
-
-    add_database_url(parser)
-
-
-def main(args: argparse.Namespace) -> int:
-    """``seguimiento migrate``."""
-    from gateway.commands.cli import CommandError
-
-    url = DatabaseUrl.from_args_or_env(args.database_url)
-    try:
-        report = migrate(url, log=print)
-    except (MigrationError, SqlFilesMissingError, mysql.connector.Error) as exc:
-        raise CommandError(str(exc)) from exc
-    print(
-        f"{url}: {len(report.applied)} migration(s) applied, {len(report.installed)} object(s) "
-        f"installed, {len(report.unchanged)} unchanged; event scheduler {report.event_scheduler}"
-    )
-    return 0
 
 
 class MigrationError(RuntimeError):
@@ -76,15 +54,6 @@ class MigrationReport:
     @property
     def changed(self) -> bool:
         return bool(self.applied or self.installed or self.events_enabled)
-
-
-def connect(url: DatabaseUrl, *, database: bool = True) -> MySQLConnectionAbstract:
-    """An autocommit connection in UTC, the way every seguimiento tool talks to the server."""
-    args = url.connect_args()
-    if not database:
-        args.pop("database")
-    conn = mysql.connector.connect(**args, autocommit=True, time_zone="+00:00", use_pure=True)
-    return conn  # type: ignore[return-value]
 
 
 def migrate(url: DatabaseUrl, log: Callable[[str], None] = lambda _msg: None,

@@ -1,91 +1,28 @@
-"""The gateway's counters, rendered in the Prometheus text format for ``GET /metrics``."""
+"""The gateway's counters for ``GET /metrics``, kept and rendered by ``prometheus-client``.
+
+Each app has a registry of its own (not the library's global default one): tests run
+several gateways in one process, and each must count only its own requests.
+"""
 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+import prometheus_client
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 # Upper bounds (seconds) of the procedure latency histogram's buckets.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
+# The library adds a `<name>_created` series (a start timestamp) to every counter and
+# histogram; the gateway never had them, and a scraper knows when the process started.
+prometheus_client.disable_created_metrics()
 
-class Metrics:
-    """In-process counters. One instance per gateway process; no locking needed (one loop)."""
-
-    def __init__(self) -> None:
-        self.started = time.time()
-        self.requests: dict[tuple[str, str, int], int] = defaultdict(int)
-        self.calls: dict[tuple[str, str], int] = defaultdict(int)
-        self.call_buckets: dict[str, list[int]] = defaultdict(lambda: [0] * len(LATENCY_BUCKETS))
-        self.call_sum: dict[str, float] = defaultdict(float)
-        self.call_count: dict[str, int] = defaultdict(int)
-        self.events_delivered = 0
-        self.events_read = 0
-        self.socket_drops: dict[str, int] = defaultdict(int)
-        # Sweeps this gateway ran because the primary's own event did not (gateway/web/sweeper.py).
-        self.gateway_sweeps = 0
-        self.gateway_swept = 0
-        # Read when rendering: live values owned by other objects.
-        self.gauges: dict[str, Callable[[], dict[tuple[tuple[str, str], ...], float]]] = {}
-
-    def request(self, method: str, route: str, status: int) -> None:
-        self.requests[(method, route, status)] += 1
-
-    def procedure_call(self, procedure: str, outcome: str, seconds: float) -> None:
-        self.calls[(procedure, outcome)] += 1
-        self.call_sum[procedure] += seconds
-        self.call_count[procedure] += 1
-        buckets = self.call_buckets[procedure]
-        for i, bound in enumerate(LATENCY_BUCKETS):
-            if seconds <= bound:
-                buckets[i] += 1
-
-    def procedure_calls_total(self) -> int:
-        return sum(self.calls.values())
-
-    def render(self) -> str:
-        out: list[str] = []
-
-        def family(name: str, kind: str, help_text: str) -> None:
-            out.append(f"# HELP {name} {help_text}")
-            out.append(f"# TYPE {name} {kind}")
-
-        family("seguimiento_http_requests_total", "counter", "HTTP requests answered, by route and status.")
-        for (method, route, status), n in sorted(self.requests.items()):
-            out.append(f'seguimiento_http_requests_total{{method="{method}",route="{_esc(route)}",'
-                       f'status="{status}"}} {n}')
-        family("seguimiento_procedure_calls_total", "counter", "Stored procedure calls, by outcome.")
-        for (procedure, outcome), n in sorted(self.calls.items()):
-            out.append(f'seguimiento_procedure_calls_total{{procedure="{procedure}",outcome="{outcome}"}} {n}')
-        family("seguimiento_procedure_seconds", "histogram", "Stored procedure call latency.")
-        for procedure in sorted(self.call_count):
-            for bound, n in zip(LATENCY_BUCKETS, self.call_buckets[procedure], strict=True):
-                out.append(f'seguimiento_procedure_seconds_bucket{{procedure="{procedure}",le="{bound}"}} {n}')
-            count = self.call_count[procedure]
-            out.append(f'seguimiento_procedure_seconds_bucket{{procedure="{procedure}",le="+Inf"}} {count}')
-            out.append(f'seguimiento_procedure_seconds_sum{{procedure="{procedure}"}} '
-                       f'{self.call_sum[procedure]:.6f}')
-            out.append(f'seguimiento_procedure_seconds_count{{procedure="{procedure}"}} {count}')
-        family("seguimiento_events_read_total", "counter", "Outbox events read by the tailer.")
-        out.append(f"seguimiento_events_read_total {self.events_read}")
-        family("seguimiento_events_delivered_total", "counter", "WebSocket messages written to sockets.")
-        out.append(f"seguimiento_events_delivered_total {self.events_delivered}")
-        family("seguimiento_gateway_sweeps_total", "counter",
-               "Sweeps this gateway ran because the primary's sweep event does not run (after a promotion).")
-        out.append(f"seguimiento_gateway_sweeps_total {self.gateway_sweeps}")
-        family("seguimiento_gateway_swept_customers_total", "counter", "Customers those sweeps returned to GTR.")
-        out.append(f"seguimiento_gateway_swept_customers_total {self.gateway_swept}")
-        family("seguimiento_websocket_drops_total", "counter", "Sockets the gateway closed, by reason.")
-        for reason, n in sorted(self.socket_drops.items()):
-            out.append(f'seguimiento_websocket_drops_total{{reason="{reason}"}} {n}')
-        for name, read in sorted(self.gauges.items()):
-            family(name, "gauge", _GAUGE_HELP.get(name, name))
-            for labels, value in sorted(read().items()):
-                label_text = ",".join(f'{k}="{_esc(v)}"' for k, v in labels)
-                out.append(f"{name}{{{label_text}}} {value:g}" if label_text else f"{name} {value:g}")
-        return "\n".join(out) + "\n"
-
+# Labels of a live value -> the value: (("role", "gtr"),) -> 3.0; () for no labels.
+GaugeValues = dict[tuple[tuple[str, str], ...], float]
 
 _GAUGE_HELP = {
     "seguimiento_websocket_connections": "Connected WebSockets, by role.",
@@ -96,5 +33,90 @@ _GAUGE_HELP = {
 }
 
 
-def _esc(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+class _LiveValues(Collector):
+    """Gauges read when /metrics is scraped, from values other objects own."""
+
+    def __init__(self, gauges: dict[str, Callable[[], GaugeValues]]) -> None:
+        self.gauges = gauges
+
+    def collect(self) -> Iterator[Metric]:
+        for name, read in sorted(self.gauges.items()):
+            values = read()
+            label_names = [key for key, _value in next(iter(values), ())]
+            family = GaugeMetricFamily(name, _GAUGE_HELP.get(name, name), labels=label_names)
+            for labels, value in sorted(values.items()):
+                family.add_metric([value for _key, value in labels], value)
+            yield family
+
+
+class Metrics:
+    """One app's counters, in its own registry. No locking needed: one event loop."""
+
+    def __init__(self) -> None:
+        self.started = time.time()
+        self.registry = CollectorRegistry()
+        registry = self.registry
+        self._requests = Counter("seguimiento_http_requests", "HTTP requests answered, by route and status.",
+                                 ("method", "route", "status"), registry=registry)
+        self._calls = Counter("seguimiento_procedure_calls", "Stored procedure calls, by outcome.",
+                              ("procedure", "outcome"), registry=registry)
+        self._seconds = Histogram("seguimiento_procedure_seconds", "Stored procedure call latency.",
+                                  ("procedure",), buckets=LATENCY_BUCKETS, registry=registry)
+        self._read = Counter("seguimiento_events_read", "Outbox events read by the tailer.", registry=registry)
+        self._delivered = Counter("seguimiento_events_delivered", "WebSocket messages written to sockets.",
+                                  registry=registry)
+        # Sweeps this gateway ran because the primary's own event did not (gateway/web/sweeper.py).
+        self._sweeps = Counter("seguimiento_gateway_sweeps", "Sweeps this gateway ran because the primary's "
+                               "sweep event does not run (after a promotion).", registry=registry)
+        self._swept = Counter("seguimiento_gateway_swept_customers", "Customers those sweeps returned to GTR.",
+                              registry=registry)
+        self._drops = Counter("seguimiento_websocket_drops", "Sockets the gateway closed, by reason.", ("reason",),
+                              registry=registry)
+        # Read when rendering: live values owned by other objects (name -> reader).
+        self.gauges: dict[str, Callable[[], GaugeValues]] = {}
+        registry.register(_LiveValues(self.gauges))
+
+    # -- counting --------------------------------------------------------------------------
+
+    def request(self, method: str, route: str, status: int) -> None:
+        """An HTTP request answered."""
+        self._requests.labels(method, route, str(status)).inc()
+
+    def procedure_call(self, procedure: str, outcome: str, seconds: float) -> None:
+        """A stored procedure call returned (``outcome``: ``ok`` or the exception's name)."""
+        self._calls.labels(procedure, outcome).inc()
+        self._seconds.labels(procedure).observe(seconds)
+
+    def events_read(self, count: int) -> None:
+        """The tailer read ``count`` outbox events."""
+        self._read.inc(count)
+
+    def events_delivered(self, messages: int) -> None:
+        """``messages`` WebSocket messages written to a socket."""
+        self._delivered.inc(messages)
+
+    def socket_dropped(self, reason: str) -> None:
+        """The gateway closed a socket (``overflow``, ``resync``)."""
+        self._drops.labels(reason).inc()
+
+    def gateway_swept(self, returned: int) -> None:
+        """This gateway ran a sweep, which returned ``returned`` customers to GTR."""
+        self._sweeps.inc()
+        self._swept.inc(returned)
+
+    # -- reading (tests, and the procedure-call counts they compare) -----------------------
+
+    @property
+    def calls(self) -> dict[tuple[str, str], int]:
+        """Procedure calls so far, by (procedure, outcome)."""
+        return {(sample.labels["procedure"], sample.labels["outcome"]): int(sample.value)
+                for family in self._calls.collect() for sample in family.samples if sample.name.endswith("_total")}
+
+    def value(self, name: str, **labels: str) -> float:
+        """One series' value as /metrics shows it (0 when it has none yet)."""
+        return self.registry.get_sample_value(name, labels) or 0.0
+
+    def render(self) -> str:
+        """The Prometheus text format (version 0.0.4)."""
+        return prometheus_client.generate_latest(self.registry).decode("utf-8")
+

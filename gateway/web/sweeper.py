@@ -37,8 +37,7 @@ async def follow(db: Database, interval: float, metrics: Metrics) -> None:
         try:
             if await needs_gateway_sweep(db):
                 returned = await procedures.barrido_seguimiento(db)
-                metrics.gateway_sweeps += 1
-                metrics.gateway_swept += returned
+                metrics.gateway_swept(returned)
                 if returned:
                     log.info("sweep run by the gateway (the primary's event does not run): %d returned", returned)
         except DatabaseError as exc:

@@ -245,11 +245,11 @@ class Hub:
             return
         transport.write(data)
         sub.delivered += messages
-        self.metrics.events_delivered += messages
+        self.metrics.events_delivered(messages)
 
     def _drop(self, sub: Subscriber, code: int, message: bytes, reason: str) -> None:
         self.detach(sub)
-        self.metrics.socket_drops[reason] += 1
+        self.metrics.socket_dropped(reason)
         task = asyncio.get_running_loop().create_task(close_socket(sub.ws, code, message))
         sub.closing = task
         self._closing.add(task)
@@ -371,7 +371,7 @@ class Tailer:
                 log.error("outbox ids %d..%d were purged before this gateway read them", last + 1,
                           events[0].id - 1)
                 self.hub.resync_all("outbox events were purged before they could be delivered")
-            self.metrics.events_read += len(events)
+            self.metrics.events_read(len(events))
             self.hub.publish(events)
             if len(events) == READ_BATCH:
                 continue

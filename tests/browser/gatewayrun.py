@@ -8,7 +8,6 @@ is how a browser test makes a page lose its WebSocket and reconnect.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from gateway.db.dburl import DatabaseUrl
+from gateway.db.embedded import free_port
 from gateway.settings import Settings
 from gateway.web.app import init_app
 from gateway.web.dashboard import setup_dashboard
@@ -24,12 +24,6 @@ from tests.gateway.harness import serving_url
 
 T = TypeVar("T")
 START_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def with_dashboard(app: web.Application) -> web.Application:

@@ -32,6 +32,7 @@ from tests.reliability.workload import (
     max_overdue_seconds,
 )
 from tests.support import Db, connect
+from toolkit.metrics import value as metric_value
 
 EVENTS = sorted(o.name for o in load_objects() if o.kind == "EVENT")
 
@@ -266,9 +267,7 @@ async def test_a_primary_killed_under_load_loses_nothing_and_the_sweep_goes_on(c
             gateway_sweeps = 0
             for base in bases:
                 async with session.get(base + "/metrics") as response:
-                    for line in (await response.text()).splitlines():
-                        if line.startswith("seguimiento_gateway_sweeps_total "):
-                            gateway_sweeps += int(line.split()[1])
+                    gateway_sweeps += int(metric_value(await response.text(), "seguimiento_gateway_sweeps_total"))
             overdue = max_overdue_seconds(new_db)
             pairs = _history_outbox_pairs(new_db)
             missing = acknowledged_missing(new_db, out)

@@ -23,20 +23,17 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, ParamSpec
+from typing import Any, ParamSpec
 
 import aiohttp
 import pytest
 from aiohttp import web
 
+import toolkit.gateways
 from gateway.db import grants
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.migrate import migrate
@@ -77,12 +74,6 @@ def run(timeout: float = 60.0) -> Callable[[Callable[P, Coroutine[Any, Any, None
         return wrapper
 
     return decorate
-
-
-def url_text(url: DatabaseUrl) -> str:
-    """The URL with its password, for settings and subprocesses (str() hides it)."""
-    auth = url.user + (f":{url.password}" if url.password else "")
-    return f"mysql://{auth}@{url.host}:{url.port}/{url.database}"
 
 
 # The app account's login per database, by (host, port, database) of the admin URL.
@@ -178,12 +169,6 @@ def make_token(db: Db, role: str, asesor_id: int | None = None) -> str:
     return token
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class Gateway:
     """A running gateway: its base URL, and the app when it runs in this process."""
@@ -205,7 +190,7 @@ async def running_gateway(url: DatabaseUrl, **overrides: Any) -> AsyncIterator[G
     ``url``'s app account (:func:`serving_url`)."""
     # sweep_interval 0: the session's database has its events disabled (tests sweep when they
     # mean to), which a gateway would take for a promoted primary and sweep itself.
-    values: dict[str, Any] = {"database_url": url_text(serving_url(url)), "host": "127.0.0.1", "port": 0,
+    values: dict[str, Any] = {"database_url": serving_url(url).secret_url(), "host": "127.0.0.1", "port": 0,
                               "poll_interval": 0.1, "shutdown_timeout": 2.0, "sweep_interval": 0}
     values.update(overrides)
     settings = Settings(**values)
@@ -221,9 +206,10 @@ async def running_gateway(url: DatabaseUrl, **overrides: Any) -> AsyncIterator[G
         await runner.cleanup()
 
 
-class GatewayProcess:
-    """``seguimiento serve`` as a real subprocess on a free loopback port, logged in as
-    ``url``'s app account (:func:`serving_url`).
+class GatewayProcess(toolkit.gateways.GatewayProcess):
+    """``seguimiento serve`` as a real subprocess on a free loopback port
+    (``toolkit.gateways``), logged in as ``url``'s app account (:func:`serving_url`), with the
+    tests' settings: a fast poll and no sweep unless ``env`` says otherwise.
 
     ``command`` is how to run ``seguimiento`` (default: this interpreter's ``-m gateway``; the
     wheel test gives another virtualenv's script) and ``cwd`` the folder it runs in.
@@ -231,84 +217,12 @@ class GatewayProcess:
 
     def __init__(self, url: DatabaseUrl, port: int | None = None, env: dict[str, str] | None = None,
                  command: Sequence[str] = (sys.executable, "-m", "gateway"), cwd: str | None = None) -> None:
-        self.url = url
-        self.port = port or free_port()
         # No sweep unless asked: see running_gateway.
-        self.env = {**os.environ, "SEGUIMIENTO_POLL_INTERVAL": "0.1", "SEGUIMIENTO_SWEEP_INTERVAL": "0", **(env or {})}
-        self.command = list(command)
-        self.cwd = cwd
-        self.process: subprocess.Popen[str] | None = None
-        self.output: list[str] = []
-        self._drainer: threading.Thread | None = None
+        env = {**os.environ, "SEGUIMIENTO_POLL_INTERVAL": "0.1", "SEGUIMIENTO_SWEEP_INTERVAL": "0", **(env or {})}
+        super().__init__(url, port, env, (*command, "serve"), cwd)
 
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 20.0) -> GatewayProcess:
-        self.output = []
-        self.process = subprocess.Popen(
-            [*self.command, "serve", "--database-url", url_text(serving_url(self.url)),
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
-            env=self.env, cwd=self.cwd,
-        )
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            self.output.append(line)
-            if "listening on" in line:
-                # Keep draining its output, so a chatty server never blocks on a full pipe.
-                self._drainer = threading.Thread(target=self._drain, args=(self.process.stdout,), daemon=True)
-                self._drainer.start()
-                return self
-        self.stop()
-        raise AssertionError("seguimiento serve did not start:\n" + "".join(self.output))
-
-    def _drain(self, stream: IO[str]) -> None:
-        with contextlib.suppress(ValueError, OSError):
-            for line in stream:
-                self.output.append(line)
-
-    def stop(self, timeout: float = 15.0) -> int:
-        """SIGTERM, as a process manager would; the exit status."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if self._drainer is not None:
-            self._drainer.join(5)
-            self._drainer = None
-        elif self.process.stdout is not None and not self.process.stdout.closed:
-            self.output.append(self.process.stdout.read())
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        return self.process.returncode
-
-    def kill(self) -> int:
-        """SIGKILL, a crash: no graceful stop, sockets and requests cut mid-flight. The exit status."""
-        assert self.process is not None
-        if self.process.poll() is None:
-            self.process.kill()
-        return self.stop()
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def __enter__(self) -> GatewayProcess:
-        return self.start()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
+    def login(self) -> DatabaseUrl:
+        return serving_url(self.url)
 
 
 class Api:

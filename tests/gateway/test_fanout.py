@@ -28,9 +28,9 @@ from tests.gateway.harness import (
     make_token,
     run,
     running_gateway,
-    url_text,
 )
 from tests.support import Db
+from toolkit.metrics import value as metric_value
 
 
 class _Capture(asyncio.Transport):
@@ -102,7 +102,7 @@ async def test_a_frozen_client_is_cut_at_its_cap_and_slows_no_one(db: Db, people
             assert last_outbox_id(db) == total
             # The frozen socket was closed by the gateway, the others never waited for it.
             metrics = await Api(session, gw.base, None).call("GET", "/metrics")
-            assert 'seguimiento_websocket_drops_total{reason="overflow"} 1' in metrics
+            assert metric_value(metrics, "seguimiento_websocket_drops_total", reason="overflow") == 1
             assert elapsed < 20, elapsed
             assert gw.app is not None
             assert len(gw.app[HUB].subscribers) == 3
@@ -152,7 +152,7 @@ async def test_graceful_stop_finishes_in_flight_requests(db: Db, people: People)
 
 def test_token_command_prints_the_token_alone_on_its_last_line(db: Db, people: People) -> None:
     def token(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "gateway", "token", *args, "--database-url", url_text(db.url)],
+        return subprocess.run([sys.executable, "-m", "gateway", "token", *args, "--database-url", db.url.secret_url()],
                               capture_output=True, text=True, timeout=30, check=False)
 
     done = token("create", "--role", "asesor", "--asesor", str(people.ana))

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.settings import load_settings
 from tests.gateway.conftest import People
 from tests.gateway.harness import Api, listen, run, running_gateway
 from tests.support import Db
+from toolkit.metrics import samples
 
 
 @run()
@@ -45,21 +47,41 @@ async def test_metrics_in_prometheus_text(db: Db, people: People) -> None:
         async with session.get(gw.base + "/metrics") as response:
             assert response.status == 200 and response.content_type == "text/plain"
             text = await response.text()
-        for line in (
-            'seguimiento_http_requests_total{method="POST",route="/api/clientes",status="201"} 1',
-            'seguimiento_procedure_calls_total{procedure="sp_cargar_cliente",outcome="ok"} 1',
-            'seguimiento_procedure_seconds_count{procedure="sp_cargar_cliente"} 1',
-            'seguimiento_websocket_connections{role="asesor"} 1',
-            'seguimiento_websocket_connections{role="gtr"} 1',
-            "seguimiento_events_delivered_total 1",
-            "seguimiento_outbox_tailed_id 1",
-            "seguimiento_database_up 1",
-        ):
-            assert line in text.splitlines(), line
+        expected = {
+            ("seguimiento_http_requests_total", (("method", "POST"), ("route", "/api/clientes"), ("status", "201"))): 1,
+            ("seguimiento_procedure_calls_total", (("procedure", "sp_cargar_cliente"), ("outcome", "ok"))): 1,
+            ("seguimiento_procedure_seconds_count", (("procedure", "sp_cargar_cliente"),)): 1,
+            ("seguimiento_websocket_connections", (("role", "asesor"),)): 1,
+            ("seguimiento_websocket_connections", (("role", "gtr"),)): 1,
+            ("seguimiento_events_delivered_total", ()): 1,
+            ("seguimiento_outbox_tailed_id", ()): 1,
+            ("seguimiento_database_up", ()): 1,
+        }
+        for (name, labels), value in expected.items():
+            assert samples(text, name, **dict(labels)) == [value], (name, labels)
         assert "# TYPE seguimiento_procedure_seconds histogram" in text
         assert "seguimiento_outbox_tail_lag_seconds " in text
         await ws.close()
         await gtr_ws.close()
+
+
+@run()
+async def test_each_gateway_counts_only_its_own_requests(db: Db, people: People) -> None:
+    """Two gateways in one process (as the tests run them) keep separate registries, and what
+    /metrics gives parses as the Prometheus text format."""
+    async with running_gateway(db.url) as one, running_gateway(db.url) as two, \
+            aiohttp.ClientSession() as session:
+        for _ in range(3):
+            await Api(session, one.base, None).call("GET", "/health", expect=200)
+        await Api(session, two.base, None).call("GET", "/health", expect=200)
+        counts = []
+        for gw in (one, two):
+            async with session.get(gw.base + "/metrics") as response:
+                families = {f.name: f for f in text_string_to_metric_families(await response.text())}
+            (health,) = [s for s in families["seguimiento_http_requests"].samples if s.labels["route"] == "/health"]
+            counts.append(health.value)
+        assert counts == [3.0, 1.0]
+        assert families["seguimiento_procedure_seconds"].type == "histogram"
 
 
 def test_settings_from_file_environment_and_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

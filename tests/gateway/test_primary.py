@@ -8,9 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.db import procedures
+from gateway.db.embedded import free_port
 from gateway.db.procedures import Database, DatabaseUnavailable
 from gateway.settings import Settings
-from tests.gateway.harness import AppAccount, free_port, run, serving_url
+from tests.gateway.harness import AppAccount, run, serving_url
 from tests.support import Db
 
 

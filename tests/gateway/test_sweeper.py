@@ -17,6 +17,7 @@ from gateway.web.sweeper import needs_gateway_sweep
 from tests.gateway.harness import AppAccount, run, running_gateway, serving_url
 from tests.support import Db, connect
 from tests.test_sweep import make_idle
+from toolkit.metrics import value as metric_value
 
 
 def event_status(db: Db) -> str:
@@ -61,11 +62,12 @@ async def test_the_gateway_sweeps_when_the_primarys_event_does_not(db: Db, app_a
         metrics = gateway.app[METRICS]
         # Counted once the call has returned, a moment after its commit.
         for _ in range(50):
-            if metrics.gateway_swept:
+            if metrics.value("seguimiento_gateway_swept_customers_total"):
                 break
             await asyncio.sleep(0.1)
-        assert metrics.gateway_swept == 1 and metrics.gateway_sweeps >= 1
-        assert "seguimiento_gateway_swept_customers_total 1" in metrics.render()
+        assert metrics.value("seguimiento_gateway_swept_customers_total") == 1
+        assert metrics.value("seguimiento_gateway_sweeps_total") >= 1
+        assert metric_value(metrics.render(), "seguimiento_gateway_swept_customers_total") == 1
     assert db.cliente(active)["seguimiento_status"] == "derivado"
     (history,) = [h for h in db.historial(idle) if h["estado_nuevo"] == "no_gestionado"]
     assert history["motivo"] == "timeout_no_gestionado" and history["actor"] == "system"

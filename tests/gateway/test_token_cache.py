@@ -14,6 +14,7 @@ from gateway.web.sessions import CLOSE_SESSION_ENDED, Identity, SessionEnd, Toke
 from tests.gateway.conftest import People
 from tests.gateway.harness import Api, Gateway, error_code, make_token, run, running_gateway, wait_for
 from tests.support import Db
+from toolkit.metrics import value as metric_value
 
 
 def validations(gw: Gateway) -> int:
@@ -100,7 +101,7 @@ async def test_the_cache_is_bounded(db: Db, people: People) -> None:
             await Api(session, gw.base, token).call("GET", "/api/me", expect=200)
         assert len(gw.app[TOKEN_CACHE]) == 2
         async with session.get(gw.base + "/metrics") as response:
-            assert "seguimiento_token_cache_entries 2\n" in await response.text()
+            assert metric_value(await response.text(), "seguimiento_token_cache_entries") == 2
 
 
 def test_a_lookup_in_flight_during_an_ending_event_is_neither_cached_nor_served() -> None:

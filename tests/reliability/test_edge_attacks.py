@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ from tests.gateway.test_uploads import csv_of, post_raw
 from tests.reliability.dashboards import percentile
 from tests.reliability.recording import Record
 from tests.support import Db
+from toolkit.metrics import value as metric_value
 
 # clients sending GET /api/me with random tokens from 127.0.0.2 for some seconds; prints the
 # count of answers by status as JSON.
@@ -48,7 +48,6 @@ async def main():
 asyncio.run(main())
 print(json.dumps(answers))
 """
-VALIDATIONS = re.compile(r'seguimiento_procedure_calls_total\{procedure="sp_validar_token",outcome="\w+"\} (\d+)')
 
 
 def clientes(db: Db) -> int:
@@ -61,7 +60,8 @@ def open_fds(pid: int) -> int:
 
 async def token_lookups(session: aiohttp.ClientSession, base: str) -> int:
     async with session.get(base + "/metrics") as response:
-        return sum(int(n) for n in VALIDATIONS.findall(await response.text()))
+        return int(metric_value(await response.text(), "seguimiento_procedure_calls_total",
+                                procedure="sp_validar_token"))
 
 
 @run(timeout=180)

@@ -26,6 +26,7 @@ from tests.gateway.harness import Api, GatewayProcess, hand_written_events, last
 from tests.reliability.dashboards import Dashboard, compare, expected_ids, percentile, totals
 from tests.reliability.recording import Record
 from tests.support import Db
+from toolkit.metrics import value as metric_value
 
 CAP = 256 * 1024  # SEGUIMIENTO_WS_MAX_PENDING_BYTES for this test (1 MiB by default)
 READERS = 8
@@ -71,8 +72,7 @@ class Reader:
 
 async def _overflow_drops(session: aiohttp.ClientSession, base: str) -> int:
     metrics = await Api(session, base, None).call("GET", "/metrics")
-    found = re.search(r'seguimiento_websocket_drops_total\{reason="overflow"\} (\d+)', metrics)
-    return int(found.group(1)) if found else 0
+    return int(metric_value(metrics, "seguimiento_websocket_drops_total", reason="overflow"))
 
 
 def _bursts(db: Db, stop: threading.Event) -> None:

@@ -28,8 +28,8 @@ from tests.gateway.conftest import People
 from tests.gateway.harness import GatewayProcess, hand_written_events, last_outbox_id, run
 from tests.reliability.dashboards import percentile
 from tests.reliability.recording import Record
-from tests.reliability.workload import cpu_seconds
 from tests.support import Db
+from toolkit.resources import cpu_seconds
 
 SOCKETS = 200
 BURST_EVENTS = 1500  # written in batches of 250

@@ -55,10 +55,10 @@ from tests.reliability.workload import (
     Outcomes,
     OverdueSampler,
     acknowledged_missing,
-    rss_mib,
 )
 from tests.support import Db, call, connect
 from tests.test_races import assert_consistent
+from toolkit.resources import rss_mib
 
 SOAK_S = float(os.environ.get("SEGUIMIENTO_SOAK_SECONDS", "60"))
 MODE = "ci" if SOAK_S <= 90 else "long"
