@@ -22,7 +22,7 @@ KNOWN_LAYER_BREAKS = {
     # The CSV import runs from the web (POST /api/importaciones) and from the CLI; its parser
     # and batch loop live with the command (gateway/commands/importer.py) until they move
     # below both (issue 12, step 5's import-result type).
-    ("gateway.web.routes", "gateway.commands.importer"),
+    ("gateway.web.handlers.importaciones", "gateway.commands.importer"),
 }
 
 
