@@ -37,7 +37,7 @@ from bench.common import (
 )
 from gateway.commands.importer import BATCH_SIZE, Batch, BatchResult, load_with, run_import
 from gateway.db.dburl import DatabaseUrl
-from gateway.db.procedures import Database
+from gateway.db.pool import Database
 
 NAME = "import"
 

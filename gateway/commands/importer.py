@@ -29,7 +29,8 @@ from typing import TextIO
 
 from gateway.db import procedures
 from gateway.db.dburl import DatabaseUrl
-from gateway.db.procedures import Database, DatabaseError
+from gateway.db.exceptions import DatabaseError
+from gateway.db.pool import Database
 
 BATCH_SIZE = 5000  # rows per transaction: ~1 MB of JSON, well under max_allowed_packet
 CONTACT_COLUMNS = ("nombre", "telefono")

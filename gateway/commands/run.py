@@ -22,8 +22,9 @@ from pydantic import ValidationError
 from gateway.commands import demo
 from gateway.db.dburl import ENV_VAR, DatabaseUrl
 from gateway.db.embedded import EmbeddedServer, EmbeddedServerError
+from gateway.db.exceptions import DatabaseError
 from gateway.db.migrate import MigrationError, migrate
-from gateway.db.procedures import Database, DatabaseError
+from gateway.db.pool import Database
 from gateway.settings import Settings, load_settings
 
 DEFAULT_DATA_DIR = Path("var/db")

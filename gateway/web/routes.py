@@ -22,7 +22,9 @@ from pydantic import BaseModel
 from gateway.commands import importer
 from gateway.db import procedures
 from gateway.db.errors import ErrorCode
-from gateway.db.procedures import Cliente, DatabaseError, ProcedureRefused
+from gateway.db.exceptions import DatabaseError, DatabaseUnavailable, ProcedureRefused
+from gateway.db.pool import Database
+from gateway.db.procedures import Cliente
 from gateway.web import openapi
 from gateway.web.auth import Caller, authenticate, bearer_token
 from gateway.web.http_errors import ApiError, forbidden, http_error, invalid
@@ -108,7 +110,7 @@ def setup_routes(app: web.Application) -> None:
 # -- helpers ------------------------------------------------------------------------------
 
 
-def _db(request: web.Request) -> procedures.Database:
+def _db(request: web.Request) -> Database:
     return request.app[DATABASE]
 
 
@@ -417,7 +419,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     caller = await authenticate(request, token)
     hub = request.app[HUB]
     if hub.last_id is None:
-        raise procedures.DatabaseUnavailable("the outbox tailer has not reached the database yet")
+        raise DatabaseUnavailable("the outbox tailer has not reached the database yet")
     settings = request.app[SETTINGS]
     per_token = request.app[SOCKETS_PER_TOKEN]
     if per_token[caller.token_id] >= settings.ws_max_per_token:

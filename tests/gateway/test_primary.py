@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from gateway.db import procedures
-from gateway.db.procedures import Database, DatabaseUnavailable
+from gateway.db.exceptions import DatabaseUnavailable
+from gateway.db.pool import Database
 from gateway.settings import Settings
 from tests.gateway.harness import AppAccount, free_port, run, serving_url
 from tests.support import Db
