@@ -41,6 +41,8 @@ def _json_object(value: object) -> object:
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_json_object)]
+# The customer states, declared once; tests/test_states.py holds the SQL ENUM, the SQL's
+# lists and the dashboard's to it.
 Estado = Literal["nuevo", "derivado", "en_gestion", "terminado", "no_gestionado"]
 
 
