@@ -293,39 +293,34 @@ async def estado_servidor(db: Database) -> ServerState:
     return ServerState.model_validate(_one(await db.call("sp_estado_servidor"), "sp_estado_servidor"))
 
 
-class Importacion(RowModel):
-    importacion_id: int
-    cargados: int
-    rechazados: int
-    ya_importado: bool
-
-
 class LineaRechazada(RowModel):
+    """A line of an import that was not loaded, and why. The one type for it, whether the CSV
+    parser or sp_importar_lote rejected the line, up to the command's output and the JSON
+    of POST /api/importaciones."""
+
     linea: int
     motivo: str
 
 
-class ResultadoImportacion(RowModel):
+class LoteImportado(RowModel):
+    """What sp_importar_lote did with one batch. ``ya_importado``: its clave had been loaded
+    before, so nothing was done (the counts are the earlier run's, the lines not repeated)."""
+
     importacion_id: int
     cargados: int
     ya_importado: bool
-    rechazadas: list[LineaRechazada]
+    rechazados: list[LineaRechazada]
 
 
 async def importar_lote(
     db: Database, clave: str, origen: str | None, filas_json: str, omitir_duplicados: bool
-) -> ResultadoImportacion:
+) -> LoteImportado:
     """sp_importar_lote: loads one batch of leads set-based. Event CLIENTS_IMPORTED."""
     sets = await db.call("sp_importar_lote", (clave, origen, filas_json, int(omitir_duplicados)))
     if len(sets) != 2 or len(sets[0]) != 1:
         raise UnexpectedDatabaseError("sp_importar_lote did not return its two result sets")
-    head = Importacion.model_validate(sets[0][0])
-    return ResultadoImportacion(
-        importacion_id=head.importacion_id,
-        cargados=head.cargados,
-        ya_importado=head.ya_importado,
-        rechazadas=[LineaRechazada.model_validate(r) for r in sets[1]],
-    )
+    # The summary row's rechazados is a count; the second result set is the lines themselves.
+    return LoteImportado.model_validate({**sets[0][0], "rechazados": sets[1]})
 
 
 async def configurar(db: Database, clave: str, valor: int) -> int:

@@ -220,20 +220,6 @@ class ImportQuery(BaseModel):
     origen: Annotated[str, Field(min_length=1, max_length=255)] = "upload.csv"
 
 
-class LineaRechazada(Response):
-    linea: int
-    motivo: str
-
-
-class ImportResult(Response):
-    """POST /api/importaciones: what loaded and what did not, line by line."""
-
-    cargados: int
-    rechazados: list[LineaRechazada]
-    lotes: int
-    lotesYaImportados: int
-
-
 class Ack(Response):
     clienteId: int
     ok: bool = True

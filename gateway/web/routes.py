@@ -19,8 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import BaseModel
 
-from gateway.commands import importer
-from gateway.db import procedures
+from gateway.db import importing, procedures
 from gateway.db.errors import ErrorCode
 from gateway.db.exceptions import DatabaseError, DatabaseUnavailable, ProcedureRefused
 from gateway.db.pool import Database
@@ -50,8 +49,6 @@ from gateway.web.models import (
     HeartbeatResponse,
     HistorialResponse,
     ImportQuery,
-    ImportResult,
-    LineaRechazada,
     ListQuery,
     LockedRequest,
     LockResponse,
@@ -190,7 +187,7 @@ async def derivar_cliente(request: web.Request) -> web.Response:
 
 
 async def importar_csv(request: web.Request) -> web.Response:
-    """Bulk import of a CSV body (see gateway/commands/importer.py), GTR only. The body may be far
+    """Bulk import of a CSV body (see gateway/db/importing.py), GTR only. The body may be far
     larger than other requests (import_max_bytes), so it is read here with its own cap.
 
     Nothing is loaded until the whole body has arrived: a body over the cap is 413, one
@@ -205,13 +202,11 @@ async def importar_csv(request: web.Request) -> web.Response:
     caller.require_gtr()
     data = await read_body(request, limit, settings.body_timeout)
     try:
-        report = await importer.run_import(data, importer.load_with(_db(request), query.origen, query.skipDuplicates))
-    except importer.ImportFileError as exc:
+        report = await importing.run_import(data, importing.load_with(_db(request), query.origen,
+                                                                       query.skipDuplicates))
+    except importing.ImportFileError as exc:
         raise invalid(str(exc)) from exc
-    return _json(ImportResult(
-        cargados=report.cargados,
-        rechazados=[LineaRechazada(linea=r.linea, motivo=r.motivo) for r in report.rechazados],
-        lotes=report.lotes, lotesYaImportados=report.lotes_ya_importados))
+    return _json(report)
 
 
 async def crear_asesor(request: web.Request) -> web.Response:
@@ -532,7 +527,7 @@ ROUTES: tuple[Route, ...] = (
                       "409 asesor_state_unchanged: already active."),
     Route("GET", "/api/me", yo, "Who the token is.", "any", response=Yo),
     Route("POST", "/api/importaciones", importar_csv, "Bulk import of leads from a CSV body.", "gtr",
-          body_media_type="text/csv", query=ImportQuery, response=ImportResult,
+          body_media_type="text/csv", query=ImportQuery, response=importing.ImportResult,
           description="UTF-8 CSV with a header row naming nombre (required), telefono and any other columns "
                       "(into datos). Up to SEGUIMIENTO_IMPORT_MAX_BYTES (413 past it); no nombre column: 422. "
                       "Events CLIENTS_IMPORTED, one per batch of 5,000 rows."),
