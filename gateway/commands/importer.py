@@ -11,7 +11,9 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+from tqdm import tqdm
 
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.exceptions import DatabaseError
@@ -20,22 +22,30 @@ from gateway.db.pool import Database
 
 
 class ProgressBar:
-    """``[#######.............]  35%  35000/100000 lines`` on a terminal's stderr."""
+    """The import's progress in lines, drawn by tqdm on stderr when stderr is a terminal, and
+    nothing at all otherwise (a pipe, a log, cron): ``35%|███▌      | 35000/100000 lines``.
+    Use it as a context manager, so a failed import still ends the bar's line."""
 
-    WIDTH = 30
+    FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt} lines [{elapsed}<{remaining}, {rate_fmt}]"
 
     def __init__(self, stream: TextIO | None = None) -> None:
-        # sys.stderr when called, not when imported: a test's capture replaces it.
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
+        # sys.stderr when made, not when this module was imported: a test's capture (or a
+        # caller) may have replaced it since.
+        self._stream = stream or sys.stderr
+        self._bar: Any = None  # made at the first call, when the total is known
 
     def __call__(self, done: int, total: int) -> None:
-        if not self.tty or total <= 0:
-            return
-        filled = self.WIDTH * done // total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        end = "\n" if done >= total else ""
-        print(f"\r[{bar}] {100 * done // total:3d}%  {done}/{total} lines", end=end, file=self.stream, flush=True)
+        if self._bar is None:
+            self._bar = tqdm(total=total, unit=" lines", bar_format=self.FORMAT, file=self._stream,
+                             disable=None, dynamic_ncols=True)
+        self._bar.update(done - self._bar.n)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,6 +109,7 @@ async def _import(url: DatabaseUrl, data: bytes, args: argparse.Namespace) -> Im
     db = Database(url, size=1)
     try:
         load = load_with(db, args.csv_file.name, args.skip_duplicates)
-        return await run_import(data, load, batch_size=args.batch_size, progress=ProgressBar())
+        with ProgressBar() as progress:
+            return await run_import(data, load, batch_size=args.batch_size, progress=progress)
     finally:
         await db.close()
