@@ -1,7 +1,7 @@
 """Benchmark 5: bulk import of a CSV against single ``sp_cargar_cliente`` calls.
 
-* **import**: the path of ``seguimiento import`` - ``gateway.commands.importer.run_import`` parsing
-  the CSV and ``gateway.commands.importer.load_with`` calling ``sp_importar_lote`` through the
+* **import**: the path of ``seguimiento import`` - ``gateway.db.importing.run_import`` parsing
+  the CSV and ``gateway.db.importing.load_with`` calling ``sp_importar_lote`` through the
   procedure catalogue (``gateway.db.procedures.importar_lote``), 5,000 rows per batch and
   transaction. Timed from the CSV bytes to the last batch committed, parsing included.
 * **single calls, Python**: one ``CALL sp_cargar_cliente(nombre, telefono, datos)`` per
@@ -35,9 +35,10 @@ from bench.common import (
     throwaway_database,
     timer,
 )
-from gateway.commands.importer import BATCH_SIZE, Batch, BatchResult, load_with, run_import
 from gateway.db.dburl import DatabaseUrl
-from gateway.db.procedures import Database
+from gateway.db.importing import BATCH_SIZE, Batch, load_with, run_import
+from gateway.db.pool import Database
+from gateway.db.procedures import LoteImportado
 
 NAME = "import"
 
@@ -83,7 +84,7 @@ async def _bulk(url: DatabaseUrl, data: bytes, skip_duplicates: bool) -> tuple[f
     try:
         load = load_with(db, "bench.csv", skip_duplicates)
 
-        async def timed(batch: Batch) -> BatchResult:
+        async def timed(batch: Batch) -> LoteImportado:
             nonlocal in_db
             started = time.perf_counter()
             try:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from gateway.db.errors import CATALOGUE, ErrorCode
 from gateway.db.sqlfiles import SQL_DIR
 
 SIGNALLED = re.compile(r"MYSQL_ERRNO\s*=\s*(\d+)", re.IGNORECASE)
+README = Path(__file__).resolve().parents[1] / "README.md"
+README_TABLE_HEAD = "| errno | code | HTTP | meaning |\n|---|---|---|---|\n"
 
 
 def signalled_codes() -> dict[int, list[str]]:
@@ -47,3 +50,20 @@ def test_codes_are_in_the_user_range() -> None:
     # SIGNAL accepts 1-65535; server errors live below 5000 (MySQL) and near 4000 (MariaDB),
     # so our own codes stay in a block of their own.
     assert all(45000 < code < 46000 for code in ErrorCode)
+
+
+def readme_table() -> str:
+    """The README's error table, as the catalogue renders it."""
+    rows = "".join(f"| {int(e.code)} | `{e.slug}` | {e.http_status} | {e.meaning} |\n" for e in CATALOGUE.values())
+    return README_TABLE_HEAD + rows
+
+
+def test_the_readme_error_table_is_the_catalogue() -> None:
+    text = README.read_text(encoding="utf-8")
+    start = text.find(README_TABLE_HEAD)
+    assert start >= 0, "README.md has no error table (its header row moved?)"
+    end = text.find("\n\n", start)
+    found = text[start:end + 1]
+    expected = readme_table()
+    assert found == expected, (
+        "README.md's error table is not gateway/db/errors.py's CATALOGUE: replace it with\n" + expected)

@@ -10,37 +10,30 @@ from collections.abc import Awaitable, Callable
 import mysql.connector
 import pytest
 
-from gateway.commands.importer import (
+from gateway.db.importing import (
     Batch,
-    BatchResult,
     ImportFileError,
-    ImportReport,
-    Rejected,
+    ImportResult,
     decode,
     parse_rows,
     run_import,
 )
+from gateway.db.procedures import LineaRechazada, LoteImportado
 from tests.support import Db, call, connect
 
 
 def loader(db: Db, *, omitir_duplicados: bool = False, origen: str = "test.csv"):
     """Loads a batch with a plain CALL of sp_importar_lote on the test's connection."""
 
-    async def load(batch: Batch) -> BatchResult:
+    async def load(batch: Batch) -> LoteImportado:
         summary, rejected = call(db.conn, "sp_importar_lote", batch.clave, origen, batch.filas,
                                  int(omitir_duplicados))
-        row = summary[0]
-        return BatchResult(
-            importacion_id=int(row["importacion_id"]),
-            cargados=int(row["cargados"]),
-            rechazados=[Rejected(int(r["linea"]), str(r["motivo"])) for r in rejected],
-            ya_importado=bool(row["ya_importado"]),
-        )
+        return LoteImportado.model_validate({**summary[0], "rechazados": rejected})
 
     return load
 
 
-def imported(data: bytes, load: Callable[[Batch], Awaitable[BatchResult]], **options: int) -> ImportReport:
+def imported(data: bytes, load: Callable[[Batch], Awaitable[LoteImportado]], **options: int) -> ImportResult:
     return asyncio.run(run_import(data, load, **options))  # type: ignore[arg-type]
 
 
@@ -66,13 +59,13 @@ def test_rows_carry_their_line_and_extra_columns_become_datos() -> None:
 
 def test_broken_quoting_is_reported_at_the_line_it_starts_and_parsing_goes_on() -> None:
     rows = list(parse_rows('nombre,telefono\n"Ana"x,123456\nBeto,123457\n'))
-    assert isinstance(rows[0], Rejected) and rows[0].linea == 2 and "quoting" in rows[0].motivo
+    assert isinstance(rows[0], LineaRechazada) and rows[0].linea == 2 and "quoting" in rows[0].motivo
     assert rows[1] == {"linea": 3, "nombre": "Beto", "telefono": "123457", "datos": None}
 
 
 def test_a_field_count_that_differs_from_the_header_is_rejected() -> None:
     rows = list(parse_rows("nombre,telefono\nAna,1,extra\n"))
-    assert rows == [Rejected(2, "3 fields where the header has 2")]
+    assert rows == [LineaRechazada(linea=2, motivo="3 fields where the header has 2")]
 
 
 @pytest.mark.parametrize(
@@ -138,8 +131,8 @@ def test_running_the_same_import_again_loads_nothing_twice(db: Db) -> None:
     lines = ["nombre,telefono"] + [f"Cliente {i},9{i:08d}" for i in range(30)]
     first = imported(csv_bytes(lines), loader(db), batch_size=10)
     again = imported(csv_bytes(lines), loader(db), batch_size=10)
-    assert (first.cargados, first.lotes_ya_importados) == (30, 0)
-    assert (again.cargados, again.lotes_ya_importados) == (0, 3)
+    assert (first.cargados, first.lotesYaImportados) == (30, 0)
+    assert (again.cargados, again.lotesYaImportados) == (0, 3)
     assert db.query("SELECT COUNT(*) AS n FROM clientes")[0]["n"] == 30
     assert len(db.outbox()) == 3
 
@@ -154,7 +147,7 @@ def test_a_connection_killed_mid_batch_leaves_nothing_half_loaded_and_a_rerun_co
     batches_done = 0
     timer: threading.Timer | None = None
 
-    async def load_then_die(batch: Batch) -> BatchResult:
+    async def load_then_die(batch: Batch) -> LoteImportado:
         nonlocal batches_done, timer
         if batches_done == 1:
             # Kill the connection while this (second) batch is inside the procedure.
@@ -163,7 +156,7 @@ def test_a_connection_killed_mid_batch_leaves_nothing_half_loaded_and_a_rerun_co
         summary, _ = call(victim, "sp_importar_lote", batch.clave, "f.csv", batch.filas, 0)
         batches_done += 1
         row = summary[0]
-        return BatchResult(int(row["importacion_id"]), int(row["cargados"]), [], bool(row["ya_importado"]))
+        return LoteImportado.model_validate({**row, "rechazados": []})
 
     with pytest.raises(mysql.connector.Error):
         imported(data, load_then_die, batch_size=10000)
@@ -176,5 +169,5 @@ def test_a_connection_killed_mid_batch_leaves_nothing_half_loaded_and_a_rerun_co
     assert db.query("SELECT COUNT(*) AS n FROM clientes_historial")[0]["n"] == 10000
 
     report = imported(data, loader(db), batch_size=10000)
-    assert (report.cargados, report.lotes_ya_importados) == (10000, 1)
+    assert (report.cargados, report.lotesYaImportados) == (10000, 1)
     assert db.query("SELECT COUNT(*) AS n, COUNT(DISTINCT telefono) AS d FROM clientes")[0] == {"n": 20000, "d": 20000}

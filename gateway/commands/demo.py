@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.db import procedures
+from gateway.db.pool import Database
 from gateway.db.privatefiles import write_private
-from gateway.db.procedures import Database
 from gateway.web.auth import new_token, token_sha256
 
 ASESORES = ("Ana Torres", "Bruno Díaz", "Carla Rojas", "Diego Salas")

@@ -23,8 +23,9 @@ from gateway.commands import demo
 from gateway.commands.base import CommandError, add_database_url
 from gateway.db.dburl import ENV_VAR, DatabaseUrl
 from gateway.db.embedded import EmbeddedServer, EmbeddedServerError
+from gateway.db.exceptions import DatabaseError
 from gateway.db.migrate import MigrationError, migrate
-from gateway.db.procedures import Database, DatabaseError
+from gateway.db.pool import Database
 from gateway.settings import Settings, load_settings
 from gateway.web.server import serve
 

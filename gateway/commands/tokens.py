@@ -17,7 +17,8 @@ import re
 from gateway.commands.base import CommandError, add_database_url
 from gateway.db import procedures
 from gateway.db.dburl import DatabaseUrl
-from gateway.db.procedures import Database, DatabaseError
+from gateway.db.exceptions import DatabaseError
+from gateway.db.pool import Database
 from gateway.web.auth import new_token, token_sha256
 
 _TTL = re.compile(r"^([0-9]{1,9})([smhd])$")

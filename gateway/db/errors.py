@@ -47,7 +47,8 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
         CatalogueEntry(ErrorCode.NOT_ASSIGNED, "not_assigned", 403,
                        "The customer is not assigned to that asesor."),
         CatalogueEntry(ErrorCode.LOCK_HELD, "lock_held", 409,
-                       "Another asesor holds a live edit lock on the customer."),
+                       "Another asesor holds a live edit lock on the customer (only after a hand "
+                       "edit of the table: reassignment drops locks)."),
         CatalogueEntry(ErrorCode.LOCK_INVALID, "lock_invalid", 409,
                        "The lock token is missing or is not the customer's live lock: "
                        "take the customer again."),

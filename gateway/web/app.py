@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, web
 
-from gateway.db.procedures import CallObserver, Database
+from gateway.db.pool import CallObserver, Database
 from gateway.settings import Settings
 from gateway.web.dashboard import setup_dashboard
 from gateway.web.http_errors import http_error

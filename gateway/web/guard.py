@@ -38,7 +38,9 @@ from pydantic import BaseModel
 
 from gateway.db import procedures
 from gateway.db.errors import ErrorCode
-from gateway.db.procedures import Cliente, ProcedureRefused
+from gateway.db.exceptions import ProcedureRefused
+from gateway.db.pool import Database
+from gateway.db.procedures import Cliente
 from gateway.settings import Settings
 from gateway.web.auth import Caller, authenticate, bearer_token
 from gateway.web.http_errors import ApiError, forbidden, invalid
@@ -274,6 +276,6 @@ def answer(model: BaseModel, status: int = 200, *, exclude_unset: bool = False) 
                         content_type="application/json")
 
 
-def database(request: web.Request) -> procedures.Database:
+def database(request: web.Request) -> Database:
     """The procedure catalogue's database, for a handler."""
     return request.app[DATABASE]

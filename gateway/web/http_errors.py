@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from gateway.db.errors import CATALOGUE
-from gateway.db.procedures import (
+from gateway.db.exceptions import (
     DatabaseBusy,
     DatabaseUnavailable,
     ProcedureRefused,

@@ -7,7 +7,7 @@ import weakref
 
 from aiohttp import web
 
-from gateway.db.procedures import Database
+from gateway.db.pool import Database
 from gateway.settings import Settings
 from gateway.web.limits import AuthFailures
 from gateway.web.metrics import Metrics

@@ -28,8 +28,20 @@ SEED_NAMES = frozenset({"seguimiento_status"})
 BIGINT_MAX = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
 LockToken = Annotated[str, Field(min_length=1, max_length=64)]
-Nombre = Annotated[str, Field(min_length=1, max_length=200)]
-Telefono = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+# The contact rules are the procedures' (sql/procedures/_validar_contacto.sql): these types only
+# bound what is forwarded, and must never refuse a contact the procedures accept
+# (tests/test_contact_rules.py). nombre's 200 characters count once trimmed, as in the SQL;
+# an empty or blank telefono means none.
+def _nombre_fits(value: str) -> str:
+    if len(value.strip()) > 200:
+        raise ValueError("nombre is longer than 200 characters")
+    return value
+
+
+Nombre = Annotated[str, Field(min_length=1), AfterValidator(_nombre_fits)]
+Telefono = Annotated[str, Field(max_length=40)]
 
 # What the procedures accept as datos (sql/procedures/_validar_datos.sql): a JSON object of
 # at most 64 KiB; MariaDB's JSON functions also stop at 32 levels of nesting.
@@ -216,20 +228,6 @@ class ImportQuery(BaseModel):
 
     skipDuplicates: bool = False
     origen: Annotated[str, Field(min_length=1, max_length=255)] = "upload.csv"
-
-
-class LineaRechazada(Response):
-    linea: int
-    motivo: str
-
-
-class ImportResult(Response):
-    """POST /api/importaciones: what loaded and what did not, line by line."""
-
-    cargados: int
-    rechazados: list[LineaRechazada]
-    lotes: int
-    lotesYaImportados: int
 
 
 class Ack(Response):

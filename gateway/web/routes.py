@@ -14,6 +14,7 @@ from functools import cache
 
 from aiohttp import web
 
+from gateway.db import importing
 from gateway.db.procedures import Cliente
 from gateway.web import guard, openapi
 from gateway.web.guard import ASESOR, CLIENTE, Route
@@ -54,7 +55,6 @@ from gateway.web.models import (
     HeartbeatResponse,
     HistorialResponse,
     ImportQuery,
-    ImportResult,
     ListQuery,
     LockedRequest,
     LockResponse,
@@ -127,7 +127,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/me", yo, "Who the token is.", "any", response=Yo),
     Route("POST", "/api/importaciones", importar_csv, "Bulk import of leads from a CSV body.", "gtr",
           body_media_type="text/csv", max_body=lambda settings: settings.import_max_bytes, query=ImportQuery,
-          response=ImportResult,
+          response=importing.ImportResult,
           description="UTF-8 CSV with a header row naming nombre (required), telefono and any other columns "
                       "(into datos). Up to SEGUIMIENTO_IMPORT_MAX_BYTES (413 past it); no nombre column: 422. "
                       "Events CLIENTS_IMPORTED, one per batch of 5,000 rows."),

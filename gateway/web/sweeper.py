@@ -17,7 +17,8 @@ import asyncio
 import logging
 
 from gateway.db import procedures
-from gateway.db.procedures import Database, DatabaseError
+from gateway.db.exceptions import DatabaseError
+from gateway.db.pool import Database
 from gateway.web.metrics import Metrics
 
 log = logging.getLogger(__name__)

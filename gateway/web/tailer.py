@@ -42,7 +42,9 @@ from typing import Any, Literal
 from aiohttp import WSCloseCode, web
 
 from gateway.db import procedures
-from gateway.db.procedures import DatabaseError, OutboxEvent
+from gateway.db.exceptions import DatabaseError
+from gateway.db.pool import Database
+from gateway.db.procedures import OutboxEvent
 from gateway.web.metrics import Metrics
 from gateway.web.sessions import CLOSE_SESSION_ENDED, SessionEnd, TokenCache, session_end
 
@@ -180,7 +182,7 @@ class Hub:
 
     # -- a socket's side -------------------------------------------------------------------
 
-    async def attach(self, sub: Subscriber, since: int | None, db: procedures.Database) -> bool:
+    async def attach(self, sub: Subscriber, since: int | None, db: Database) -> bool:
         """Register ``sub``, send it every event after ``since``, then make it live.
 
         Returns False when it was told RESYNC_REQUIRED instead (and is being closed).
@@ -261,7 +263,7 @@ class Hub:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
 
-async def _asesor_replay_filter(sub: Subscriber, db: procedures.Database) -> Callable[[OutboxEvent], bool]:
+async def _asesor_replay_filter(sub: Subscriber, db: Database) -> Callable[[OutboxEvent], bool]:
     """Which backlog events an asesor socket may be sent (see the module docstring)."""
     assert sub.asesor_id is not None
     page = await procedures.listar_clientes(db, None, sub.asesor_id, BOARD_PAGE, 0)
@@ -301,7 +303,7 @@ class Tailer:
 
     def __init__(
         self,
-        db: procedures.Database,
+        db: Database,
         hub: Hub,
         metrics: Metrics,
         poll_interval: float,
@@ -382,7 +384,7 @@ class Tailer:
                     await self._wakeup.wait()
 
 
-def gauges(hub: Hub, tailer: Tailer, db: procedures.Database) -> dict[str, Callable[[], dict[Any, float]]]:
+def gauges(hub: Hub, tailer: Tailer, db: Database) -> dict[str, Callable[[], dict[Any, float]]]:
     """The live values /metrics reports for the hub, tailer and database."""
 
     def connections() -> dict[Any, float]:

@@ -72,16 +72,19 @@ BEGIN
                    telefono LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.telefono',
                    datos    LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci PATH '$.datos')) AS j;
 
-    -- The rules of _validar_contacto and _validar_datos, applied to the whole batch.
+    -- The rules of _validar_contacto and _validar_datos, applied to the whole batch, with
+    -- the same reasons (tests/test_contact_rules.py compares the two on the same samples).
     UPDATE tmp_import SET nombre_raw = REGEXP_REPLACE(nombre_raw, '^[[:space:]]+|[[:space:]]+$', '');
     UPDATE tmp_import SET motivo = 'nombre is required'
      WHERE nombre_raw IS NULL OR TRIM(nombre_raw) = '';
     UPDATE tmp_import SET motivo = 'nombre is longer than 200 characters'
      WHERE motivo IS NULL AND CHAR_LENGTH(TRIM(nombre_raw)) > 200;
+    UPDATE tmp_import SET motivo = 'telefono is not a phone number'
+     WHERE motivo IS NULL AND telefono_raw IS NOT NULL AND TRIM(telefono_raw) <> ''
+       AND CHAR_LENGTH(telefono_raw) > 40;
     UPDATE tmp_import SET motivo = 'telefono must be 6 to 15 digits, optionally with a leading +'
      WHERE motivo IS NULL AND telefono_raw IS NOT NULL AND TRIM(telefono_raw) <> ''
-       AND (CHAR_LENGTH(telefono_raw) > 40
-            OR NOT REGEXP_REPLACE(TRIM(telefono_raw), '[-. ()]', '') REGEXP '^[+]?[0-9]{6,15}$');
+       AND NOT REGEXP_REPLACE(TRIM(telefono_raw), '[-. ()]', '') REGEXP '^[+]?[0-9]{6,15}$';
     UPDATE tmp_import SET motivo = 'datos is not a JSON object of at most 64 KiB'
      WHERE motivo IS NULL AND datos IS NOT NULL
        AND (LENGTH(datos) > 65536 OR NOT JSON_VALID(datos) OR JSON_TYPE(datos) <> 'OBJECT');

@@ -9,7 +9,8 @@ from pydantic import ValidationError
 
 from gateway.db import procedures
 from gateway.db.embedded import free_port
-from gateway.db.procedures import Database, DatabaseUnavailable
+from gateway.db.exceptions import DatabaseUnavailable
+from gateway.db.pool import Database
 from gateway.settings import Settings
 from tests.gateway.harness import AppAccount, run, serving_url
 from tests.support import Db

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.db.procedures import Database
+from gateway.db.pool import Database
 from gateway.web.metrics import Metrics
 from gateway.web.tailer import Hub, Tailer
 from tests.gateway.harness import run

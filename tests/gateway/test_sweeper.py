@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gateway.db.procedures import Database
+from gateway.db.pool import Database
 from gateway.web.keys import METRICS
 from gateway.web.sweeper import needs_gateway_sweep
 from tests.gateway.harness import AppAccount, run, running_gateway, serving_url

@@ -1,15 +1,15 @@
-"""Bulk import of leads from a CSV body (see gateway/commands/importer.py), GTR only."""
+"""Bulk import of leads from a CSV body (see gateway/db/importing.py), GTR only."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.commands import importer
+from gateway.db import importing
 from gateway.web.auth import Caller
 from gateway.web.guard import answer
 from gateway.web.guard import database as _db
 from gateway.web.http_errors import invalid
-from gateway.web.models import ImportQuery, ImportResult, LineaRechazada
+from gateway.web.models import ImportQuery
 
 
 async def importar_csv(request: web.Request, caller: Caller, body: bytes, query: ImportQuery) -> web.Response:
@@ -17,10 +17,8 @@ async def importar_csv(request: web.Request, caller: Caller, body: bytes, query:
     it, 408 when it stops arriving, a body cut short fails the request), so none of those
     loads a row."""
     try:
-        report = await importer.run_import(body, importer.load_with(_db(request), query.origen, query.skipDuplicates))
-    except importer.ImportFileError as exc:
+        report = await importing.run_import(body, importing.load_with(_db(request), query.origen,
+                                                                       query.skipDuplicates))
+    except importing.ImportFileError as exc:
         raise invalid(str(exc)) from exc
-    return answer(ImportResult(
-        cargados=report.cargados,
-        rechazados=[LineaRechazada(linea=r.linea, motivo=r.motivo) for r in report.rechazados],
-        lotes=report.lotes, lotesYaImportados=report.lotes_ya_importados))
+    return answer(report)

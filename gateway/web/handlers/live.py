@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from gateway.db import procedures
-from gateway.db.procedures import DatabaseError
+from gateway.db.exceptions import DatabaseError, DatabaseUnavailable
 from gateway.web.auth import Caller
 from gateway.web.guard import database
 from gateway.web.http_errors import ApiError
@@ -22,7 +21,7 @@ async def websocket(request: web.Request, caller: Caller, query: WebSocketQuery)
     the token and ``since``)."""
     hub = request.app[HUB]
     if hub.last_id is None:
-        raise procedures.DatabaseUnavailable("the outbox tailer has not reached the database yet")
+        raise DatabaseUnavailable("the outbox tailer has not reached the database yet")
     settings = request.app[SETTINGS]
     per_token = request.app[SOCKETS_PER_TOKEN]
     if per_token[caller.token_id] >= settings.ws_max_per_token:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.db import procedures
-from gateway.db.procedures import DatabaseError
+from gateway.db.exceptions import DatabaseError
 from gateway.web.guard import answer
 from gateway.web.guard import database as _db
 from gateway.web.http_errors import http_error

@@ -1,0 +1,26 @@
+"""Which procedures write outbox events: declared once, here.
+
+:meth:`gateway.db.pool.Database.call` wakes the outbox tailer after every successful call of
+one of these, so the events reach the dashboards at once instead of at the tailer's next
+poll. A procedure writes events when its SQL inserts into ``outbox``, itself or through a
+helper it CALLs (``_registrar_cambio``, ``_registrar_evento``...).
+
+tests/test_outbox_writers.py reads sql/procedures/ and fails, naming what to add or remove,
+when this set and the SQL disagree. Adding an event-writing procedure: add its name here.
+"""
+
+from __future__ import annotations
+
+EVENT_WRITING_PROCEDURES: frozenset[str] = frozenset({
+    "sp_abrir_wizard",
+    "sp_activar_asesor",
+    "sp_actualizar_cliente",
+    "sp_barrido_seguimiento",
+    "sp_caducar_tokens",  # run by ev_caducar_tokens; listed because it writes TOKEN_EXPIRED
+    "sp_cargar_cliente",
+    "sp_completar_wizard",
+    "sp_derivar_cliente",
+    "sp_desactivar_asesor",
+    "sp_importar_lote",
+    "sp_revocar_token",
+})
