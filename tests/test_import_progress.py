@@ -7,6 +7,7 @@ import fcntl
 import io
 import os
 import pty
+import select
 import struct
 import termios
 
@@ -38,7 +39,12 @@ def test_a_real_pseudo_terminal_counts_as_a_terminal() -> None:
     try:
         with os.fdopen(follower, "w", closefd=False) as stream, ProgressBar(stream) as progress:
             progress(3, 3)
-        assert b"3/3 lines" in os.read(leader, 4096)
+        # The bar draws several times (0/3 first); a read returns whatever has arrived, so
+        # read until the closing draw is in (a pseudo-terminal's buffer holds all of it).
+        drawn = b""
+        while b"3/3 lines" not in drawn and select.select([leader], [], [], 5)[0]:
+            drawn += os.read(leader, 4096)
+        assert b"3/3 lines" in drawn, drawn
     finally:
         os.close(leader)
         os.close(follower)
