@@ -32,11 +32,28 @@ GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_outbox_limites` TO 'seguimiento_app
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_validar_token` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_estado_servidor` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_barrido_seguimiento` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_cargar_cliente_en_campana` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_importar_lote_en_campana` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_crear_campana` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_configurar_campana` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_listar_campanas` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_asignar_habilidad` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_quitar_habilidad` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_fijar_capacidad` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_panel_asesores` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_cambiar_presencia` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_listar_motivos_pausa` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reportar_conectados` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_siguiente_cliente` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_devolver_cliente` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_distribuir` TO 'seguimiento_app'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes_activos` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_asesor_diario` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_replicacion` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`clientes_historial` TO 'seguimiento_reporting'@'%';
+GRANT SELECT ON `seguimiento`.`v_campana_diaria` TO 'seguimiento_reporting'@'%';
+GRANT SELECT ON `seguimiento`.`v_presencia_asesor` TO 'seguimiento_reporting'@'%';
 
 -- Recorded so `seguimiento migrate` knows the owner and re-grants after re-installing.
 REPLACE INTO `seguimiento`.cuentas_bd (rol, usuario, host) VALUES ('owner', 'seguimiento_owner', '%');
