@@ -240,11 +240,12 @@ for name, value in (("NULL", None), ("empty", ""), ("blank", "   "), ("121 chars
     case("sp_crear_campana", f"nombre {name}", E.INVALID_INPUT, lambda w, v=value: (v, None, 0, "auto", 0, 3))
 case("sp_crear_campana", "nombre taken", E.CAMPANA_EXISTS, lambda w: ("general", None, 0, "auto", 0, 3))
 case("sp_crear_campana", "nombre taken, other case", E.CAMPANA_EXISTS, lambda w: (" GENERAL ", None, 0, None, 0, 3))
-for name, args in (("timeout 0", (0, 0, "auto", 0, 3)), ("timeout over a day", (86_401, 0, "auto", 0, 3)),
+for name, campana_args in (("timeout 0", (0, 0, "auto", 0, 3)), ("timeout over a day", (86_401, 0, "auto", 0, 3)),
                    ("prioridad 1001", (None, 1001, "auto", 0, 3)), ("modo unknown", (None, 0, "robot", 0, 3)),
                    ("modo SQL", (None, 0, SQL_FRAGMENT, 0, 3)), ("modo 10MB", (None, 0, BIG, 0, 3)),
-                   ("reciclaje negative", (None, 0, "auto", -1, 3)), ("max_devoluciones 1001", (None, 0, "auto", 0, 1001))):
-    case("sp_crear_campana", name, E.INVALID_INPUT, lambda w, a=args: ("Nueva", *a))
+                   ("reciclaje negative", (None, 0, "auto", -1, 3)),
+                   ("max_devoluciones 1001", (None, 0, "auto", 0, 1001))):
+    case("sp_crear_campana", name, E.INVALID_INPUT, lambda w, a=campana_args: ("Nueva", *a))
 
 # sp_configurar_campana(campana_id, clave, valor)
 case("sp_configurar_campana", "campana NULL", E.INVALID_INPUT, lambda w: (None, "prioridad", "1"))

@@ -493,9 +493,11 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
                                  f"SELECT 1 FROM asesores WHERE id = {fito} AND presencia = 'en_pausa'"),
         "sp_configurar_motivo_pausa": (("cafe", "Coffee", 1), "SELECT 1 FROM motivos_pausa WHERE codigo = 'cafe'"),
         "sp_reportar_conectados": ((f"[{fito}]",), f"SELECT 1 FROM asesores_conexion WHERE asesor_id = {fito}"),
-        "sp_siguiente_cliente": ((eva,), "SELECT 1 FROM clientes WHERE nombre = 'En cola' AND asesor_asignado IS NOT NULL"),
+        "sp_siguiente_cliente": ((eva,),
+                                 "SELECT 1 FROM clientes WHERE nombre = 'En cola' AND asesor_asignado IS NOT NULL"),
         "sp_devolver_cliente": ((devuelto, fito, "no contesta"),
-                                f"SELECT 1 FROM clientes WHERE id = {devuelto} AND seguimiento_status = 'no_gestionado'"),
+                                f"SELECT 1 FROM clientes WHERE id = {devuelto} "
+                                "AND seguimiento_status = 'no_gestionado'"),
         "sp_distribuir": ((), None),
         "sp_crear_asesor": (("Zoe",), "SELECT 1 FROM asesores WHERE nombre = 'Zoe'"),
         "sp_cargar_cliente": (("Nuevo", None, None), "SELECT 1 FROM clientes WHERE nombre = 'Nuevo'"),

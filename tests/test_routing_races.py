@@ -80,10 +80,11 @@ def test_two_distributions_and_pulls_never_double_assign_nor_exceed_capacity(db:
         auto(db, ventas)
         connections = [conns.new() for _ in range(9)]
         pullers = list(capacidades)
-        results = race(lambda: distribuir_interno(connections[0]), lambda: distribuir_interno(connections[1]),
+        first, second, last = connections[0], connections[1], connections[8]
+        results = race(lambda c=first: distribuir_interno(c), lambda c=second: distribuir_interno(c),  # type: ignore[misc]
                        *[lambda c=connections[2 + n], a=a: attempt(c, "sp_siguiente_cliente", a)
                          for n, a in enumerate(pullers)],
-                       lambda: attempt(connections[8], "sp_distribuir"))
+                       lambda c=last: attempt(c, "sp_distribuir"))  # type: ignore[misc]
         for r in results:
             assert r.ok or r.errno == int(ErrorCode.CAPACITY_FULL), r
         check_no_double_assignment_and_capacity(db, capacidades)
@@ -164,7 +165,8 @@ def test_a_manual_assignment_racing_an_automatic_one_leaves_one_winner(db: Db, c
     for n, cliente_id in enumerate(clientes):
         automatic = ((lambda: distribuir_interno(robot)) if n % 2 == 0
                      else (lambda: attempt(puller, "sp_siguiente_cliente", auto_asesor)))
-        manual, _ = race(lambda c=cliente_id: attempt(gtr, "sp_derivar_cliente", c, gtr_pick, "gtr"), automatic)
+        manual, _ = race(lambda c=cliente_id: attempt(gtr, "sp_derivar_cliente", c, gtr_pick, "gtr"),  # type: ignore[misc]
+                         automatic)
         # GTR's choice stands whichever committed first: before, the customer left the queue and
         # the automatic side skipped it; after, GTR reassigned it.
         assert manual.ok, manual
@@ -201,8 +203,8 @@ def test_the_sweep_never_returns_a_customer_it_races_the_distribution_for(db: Db
         auto(db, ventas)
         before = db.outbox()[-1]["id"]
         sweeper, robot = conns.new(), conns.new()
-        swept, distributed = race(lambda: attempt(sweeper, "sp_barrido_seguimiento"),
-                                  lambda: distribuir_interno(robot))
+        swept, distributed = race(lambda s=sweeper: attempt(s, "sp_barrido_seguimiento"),  # type: ignore[misc]
+                                  lambda r=robot: distribuir_interno(r))  # type: ignore[misc]
         assert swept.ok and distributed.ok, (swept, distributed)
         returned = {e["cliente_id"] for e in db.outbox()
                     if e["id"] > before and e["event_type"] == "CLIENT_RETURNED_TO_GTR"}
