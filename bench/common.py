@@ -33,6 +33,7 @@ import mysql.connector
 import toolkit.db
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.migrate import migrate
+from gateway.db.sqlfiles import load_objects
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "bench"
@@ -124,8 +125,8 @@ def drop_orphans(base: DatabaseUrl) -> None:
 
 @contextmanager
 def throwaway_database(prefix: str, base: DatabaseUrl | None = None) -> Iterator[DatabaseUrl]:
-    """A freshly migrated database, dropped afterwards. Its events are disabled so the
-    scheduler's sweep cannot fire in the middle of a measurement."""
+    """A freshly migrated database, dropped afterwards. Its events (all of sql/events) are
+    disabled so the scheduler's sweep or distribution cannot fire in the middle of a measurement."""
     base = base or server_url()
     drop_orphans(base)
     url = base.with_database(f"bench_{prefix}_{os.getpid()}_{secrets.token_hex(3)}")
@@ -134,8 +135,9 @@ def throwaway_database(prefix: str, base: DatabaseUrl | None = None) -> Iterator
         conn = connect(url)
         try:
             cur = conn.cursor()
-            cur.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")
-            cur.execute("ALTER EVENT ev_purgar_outbox DISABLE")
+            for obj in load_objects():
+                if obj.kind == "EVENT":
+                    cur.execute(f"ALTER EVENT {obj.name} DISABLE")
         finally:
             conn.close()
         yield url

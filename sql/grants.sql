@@ -37,6 +37,8 @@ GRANT SELECT ON `seguimiento`.`v_clientes_activos` TO 'seguimiento_reporting'@'%
 GRANT SELECT ON `seguimiento`.`v_asesor_diario` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_replicacion` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`clientes_historial` TO 'seguimiento_reporting'@'%';
+GRANT SELECT ON `seguimiento`.`v_campana_diaria` TO 'seguimiento_reporting'@'%';
+GRANT SELECT ON `seguimiento`.`v_presencia_asesor` TO 'seguimiento_reporting'@'%';
 
 -- Recorded so `seguimiento migrate` knows the owner and re-grants after re-installing.
 REPLACE INTO `seguimiento`.cuentas_bd (rol, usuario, host) VALUES ('owner', 'seguimiento_owner', '%');

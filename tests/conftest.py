@@ -18,7 +18,7 @@ from tests.dbserver import (
     test_server,
     throwaway_name,
 )
-from tests.support import Connections, Db
+from tests.support import EVENTS, Connections, Db
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -51,9 +51,8 @@ def migrated_url(server: DatabaseUrl) -> Iterator[DatabaseUrl]:
     url = create_database(server.with_database(throwaway_name()))
     migrate(url)
     db = Db(url)
-    db.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")
-    db.execute("ALTER EVENT ev_purgar_outbox DISABLE")
-    db.execute("ALTER EVENT ev_caducar_tokens DISABLE")
+    for event in EVENTS:
+        db.execute(f"ALTER EVENT {event} DISABLE")
     db.close()
     try:
         yield url

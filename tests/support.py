@@ -13,6 +13,7 @@ import pytest
 
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.errors import ErrorCode
+from gateway.db.sqlfiles import load_objects
 from toolkit.db import Row, call, connect, explain_statement
 
 DEFAULT_CONFIG = {
@@ -22,7 +23,19 @@ DEFAULT_CONFIG = {
     "barrido_lotes_max": 20,
     "transaccion_interrumpida_segundos": 5,
     "token_asesor_vigencia_segundos": 43200,
+    "pausa_timeouts_consecutivos": 3,
+    "presencia_socket_segundos": 90,
+    "nivel_servicio_segundos": 300,
+    "distribucion_lote": 500,
 }
+# The default campaign as migration 0006 creates it (every customer loaded without one).
+DEFAULT_CAMPANA = {"nombre": "general", "timeout_segundos": None, "prioridad": 0, "modo": "manual",
+                   "reciclaje_segundos": 0, "max_devoluciones": 3, "pausa_tras_timeouts": None, "activa": 1}
+# The pause reasons migration 0006 lists.
+DEFAULT_MOTIVOS = ("descanso", "almuerzo", "bano", "capacitacion", "reunion", "timeouts")
+
+# Every EVENT sql/events declares: tests disable them all and call their procedures themselves.
+EVENTS = tuple(sorted(o.name for o in load_objects() if o.kind == "EVENT"))
 
 __all__ = ["Connections", "Db", "Row", "call", "connect", "explain_statement", "refused"]
 
@@ -82,17 +95,32 @@ class Db:
         return self.query("SELECT * FROM clientes_historial WHERE cliente_id = %s ORDER BY id", (cliente_id,))
 
     def set_config(self, clave: str, valor: int) -> None:
+        """Change a setting by hand, with no range check (sp_configurar checks). A new
+        timeout_segundos also reaches the stored deadlines of the customers being worked in
+        campaigns without a timeout of their own, as sp_configurar does."""
         self.execute("UPDATE seguimiento_config SET valor = %s WHERE clave = %s", (valor, clave))
+        if clave == "timeout_segundos":
+            self.execute("UPDATE clientes c JOIN campanas k ON k.id = c.campana_id SET c.plazo_segundos = %s "
+                         "WHERE c.vence_en IS NOT NULL AND k.timeout_segundos IS NULL", (valor,))
 
     def snapshot(self) -> dict[str, list[Row]]:
         """Every row of every data table: compare two to prove a refused call changed nothing."""
-        tables = ("asesores", "clientes", "clientes_historial", "outbox", "outbox_secuencia", "api_tokens")
+        tables = ("asesores", "clientes", "clientes_historial", "outbox", "outbox_secuencia", "api_tokens",
+                  "campanas", "asesor_campanas", "asesores_presencia", "asesores_conexion", "motivos_pausa")
         return {t: self.query(f"SELECT * FROM {t} ORDER BY 1") for t in tables}
 
     def reset(self) -> None:
         """Empty the data tables and restore the default configuration."""
-        for table in ("clientes_historial", "outbox", "api_tokens", "clientes", "importaciones", "asesores"):
+        for table in ("clientes_historial", "outbox", "api_tokens", "clientes", "importaciones",
+                      "asesor_campanas", "asesores_presencia", "asesores_conexion", "asesores"):
             self.execute(f"DELETE FROM {table}")
+        self.execute("DELETE FROM campanas WHERE id <> 1")
+        self.execute("UPDATE campanas SET nombre = %s, timeout_segundos = %s, prioridad = %s, modo = %s, "
+                     "reciclaje_segundos = %s, max_devoluciones = %s, pausa_tras_timeouts = %s, activa = %s "
+                     "WHERE id = 1", tuple(DEFAULT_CAMPANA.values()))
+        placeholders = ", ".join(["%s"] * len(DEFAULT_MOTIVOS))
+        self.execute(f"DELETE FROM motivos_pausa WHERE codigo NOT IN ({placeholders})", DEFAULT_MOTIVOS)
+        self.execute("UPDATE motivos_pausa SET activo = 1")
         self.execute("UPDATE outbox_secuencia SET ultimo_id = 0 WHERE id = 1")
         for clave, valor in DEFAULT_CONFIG.items():
             self.set_config(clave, valor)

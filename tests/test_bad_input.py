@@ -29,7 +29,8 @@ UNKNOWN = 10**12
 
 # Procedures without parameters: there is no input to get wrong.
 NO_PARAMETERS = {"sp_barrido_seguimiento", "sp_listar_asesores", "sp_outbox_limites",
-                 "sp_estado_servidor", "sp_purgar_outbox", "sp_caducar_tokens"}
+                 "sp_estado_servidor", "sp_purgar_outbox", "sp_caducar_tokens",
+                 "sp_distribuir", "sp_listar_campanas", "sp_panel_asesores", "sp_listar_motivos_pausa"}
 
 
 @dataclass
@@ -216,6 +217,103 @@ for name, value in (("NULL", None), ("unknown", "no_such_setting"), ("10MB", BIG
     case("sp_configurar", f"clave {name}", E.INVALID_INPUT, lambda w, v=value: (v, 60))
 for name, value in (("NULL", None), ("zero", 0), ("negative", -1), ("over a day", 86_401)):
     case("sp_configurar", f"timeout {name}", E.INVALID_INPUT, lambda w, v=value: ("timeout_segundos", v))
+
+# --- routing (issue 13) ---
+# sp_cargar_cliente_en_campana(nombre, telefono, datos_json, campana_id, prioridad)
+case("sp_cargar_cliente_en_campana", "nombre NULL", E.INVALID_INPUT, lambda w: (None, None, None, 1, 0))
+for name, value in (("unknown", UNKNOWN), ("negative", -1), ("zero", 0)):
+    case("sp_cargar_cliente_en_campana", f"campana {name}", E.CAMPANA_NOT_FOUND,
+         lambda w, v=value: ("Ana", None, None, v, 0))
+for name, value in (("1001", 1001), ("-1001", -1001), ("huge", 10**15)):
+    case("sp_cargar_cliente_en_campana", f"prioridad {name}", E.INVALID_INPUT,
+         lambda w, v=value: ("Ana", None, None, 1, v))
+
+# sp_importar_lote_en_campana(clave, origen, filas_json, omitir_duplicados, campana_id, prioridad)
+case("sp_importar_lote_en_campana", "campana unknown", E.CAMPANA_NOT_FOUND,
+     lambda w: (hexdigest("b"), "f.csv", FILA, 0, UNKNOWN, 0))
+case("sp_importar_lote_en_campana", "prioridad -1001", E.INVALID_INPUT,
+     lambda w: (hexdigest("b"), "f.csv", FILA, 0, 1, -1001))
+case("sp_importar_lote_en_campana", "clave short", E.INVALID_INPUT, lambda w: ("abc", "f.csv", FILA, 0, 1, 0))
+
+# sp_crear_campana(nombre, timeout_segundos, prioridad, modo, reciclaje_segundos, max_devoluciones)
+for name, value in (("NULL", None), ("empty", ""), ("blank", "   "), ("121 chars", "a" * 121), ("10MB", BIG)):
+    case("sp_crear_campana", f"nombre {name}", E.INVALID_INPUT, lambda w, v=value: (v, None, 0, "auto", 0, 3))
+case("sp_crear_campana", "nombre taken", E.CAMPANA_EXISTS, lambda w: ("general", None, 0, "auto", 0, 3))
+case("sp_crear_campana", "nombre taken, other case", E.CAMPANA_EXISTS, lambda w: (" GENERAL ", None, 0, None, 0, 3))
+for name, campana_args in (("timeout 0", (0, 0, "auto", 0, 3)), ("timeout over a day", (86_401, 0, "auto", 0, 3)),
+                   ("prioridad 1001", (None, 1001, "auto", 0, 3)), ("modo unknown", (None, 0, "robot", 0, 3)),
+                   ("modo SQL", (None, 0, SQL_FRAGMENT, 0, 3)), ("modo 10MB", (None, 0, BIG, 0, 3)),
+                   ("reciclaje negative", (None, 0, "auto", -1, 3)),
+                   ("max_devoluciones 1001", (None, 0, "auto", 0, 1001))):
+    case("sp_crear_campana", name, E.INVALID_INPUT, lambda w, a=campana_args: ("Nueva", *a))
+
+# sp_configurar_campana(campana_id, clave, valor)
+case("sp_configurar_campana", "campana NULL", E.INVALID_INPUT, lambda w: (None, "prioridad", "1"))
+case("sp_configurar_campana", "campana unknown", E.CAMPANA_NOT_FOUND, lambda w: (UNKNOWN, "prioridad", "1"))
+for name, value in (("NULL", None), ("unknown", "color"), ("10MB", BIG), ("SQL", SQL_FRAGMENT)):
+    case("sp_configurar_campana", f"clave {name}", E.INVALID_INPUT, lambda w, v=value: (1, v, "1"))
+for clave, value in (("nombre", None), ("nombre", "  "), ("nombre", "a" * 121), ("timeout_segundos", "0"),
+                     ("timeout_segundos", "abc"), ("prioridad", None), ("prioridad", "1.5"), ("prioridad", "2000"),
+                     ("modo", "robot"), ("modo", None), ("reciclaje_segundos", "-1"), ("max_devoluciones", "x"),
+                     ("pausa_tras_timeouts", "1001"), ("activa", "2"), ("activa", None), ("prioridad", BIG)):
+    label = "NULL" if value is None else ("10MB" if value is BIG else repr(value))
+    case("sp_configurar_campana", f"{clave} {label}", E.INVALID_INPUT, lambda w, c=clave, v=value: (1, c, v))
+
+# sp_asignar_habilidad / sp_quitar_habilidad(asesor_id, campana_id)
+for procedure in ("sp_asignar_habilidad", "sp_quitar_habilidad"):
+    case(procedure, "asesor NULL", E.INVALID_INPUT, lambda w: (None, 1))
+    case(procedure, "campana NULL", E.INVALID_INPUT, lambda w: (w.ana, None))
+    case(procedure, "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (UNKNOWN, 1))
+    case(procedure, "campana unknown", E.CAMPANA_NOT_FOUND, lambda w: (w.ana, UNKNOWN))
+
+# sp_fijar_capacidad(asesor_id, capacidad)
+case("sp_fijar_capacidad", "asesor NULL", E.INVALID_INPUT, lambda w: (None, 2))
+case("sp_fijar_capacidad", "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (UNKNOWN, 2))
+for name, value in (("NULL", None), ("zero", 0), ("negative", -3), ("101", 101)):
+    case("sp_fijar_capacidad", f"capacidad {name}", E.INVALID_INPUT, lambda w, v=value: (w.ana, v))
+case("sp_fijar_capacidad", "unchanged", E.ASESOR_STATE_UNCHANGED, lambda w: (w.ana, 1))
+
+# sp_cambiar_presencia(asesor_id, presencia, motivo_pausa, actor)
+case("sp_cambiar_presencia", "asesor NULL", E.INVALID_INPUT, lambda w: (None, "disponible", None, "gtr"))
+case("sp_cambiar_presencia", "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (UNKNOWN, "disponible", None, "gtr"))
+for name, value in (("NULL", None), ("unknown", "ocupado"), ("10MB", BIG), ("SQL", SQL_FRAGMENT)):
+    case("sp_cambiar_presencia", f"presencia {name}", E.INVALID_INPUT, lambda w, v=value: (w.ana, v, None, "gtr"))
+for name, value in (("NULL", None), ("system", "system"), ("10MB", BIG)):
+    case("sp_cambiar_presencia", f"actor {name}", E.INVALID_INPUT, lambda w, v=value: (w.ana, "disponible", None, v))
+for name, value in (("NULL", None), ("unknown", "siesta"), ("10MB", BIG), ("SQL", SQL_FRAGMENT), ("empty", "")):
+    case("sp_cambiar_presencia", f"motivo {name}", E.PAUSE_REASON_INVALID,
+         lambda w, v=value: (w.ana, "en_pausa", v, "asesor"))
+case("sp_cambiar_presencia", "motivo with disponible", E.PAUSE_REASON_INVALID,
+     lambda w: (w.ana, "disponible", "almuerzo", "asesor"))
+case("sp_cambiar_presencia", "unchanged", E.ASESOR_STATE_UNCHANGED, lambda w: (w.ana, "desconectado", None, "gtr"))
+
+# sp_configurar_motivo_pausa(codigo, descripcion, activo)
+for name, value in (("NULL", None), ("upper case", "Cafe"), ("41 chars", "a" * 41), ("SQL", SQL_FRAGMENT),
+                    ("empty", ""), ("10MB", BIG)):
+    case("sp_configurar_motivo_pausa", f"codigo {name}", E.INVALID_INPUT, lambda w, v=value: (v, "Coffee", 1))
+for name, value in (("NULL", None), ("blank", "  "), ("201 chars", "a" * 201), ("10MB", BIG)):
+    case("sp_configurar_motivo_pausa", f"descripcion {name}", E.INVALID_INPUT, lambda w, v=value: ("cafe", v, 1))
+case("sp_configurar_motivo_pausa", "activo 2", E.INVALID_INPUT, lambda w: ("cafe", "Coffee", 2))
+case("sp_configurar_motivo_pausa", "timeouts off", E.INVALID_INPUT, lambda w: ("timeouts", "x", 0))
+
+# sp_reportar_conectados(asesores_json)
+for name, value in (("NULL", None), ("malformed", "[1,"), ("object", '{"a": 1}'), ("string", '"1"'),
+                    ("strings", '["x"]'), ("null item", "[null]"), ("decimal", "[1.5]"), ("negative", "[-1]"),
+                    ("nested", "[[1]]"), ("10MB", BIG), ("10001 ids", "[" + ",".join(["1"] * 10_001) + "]")):
+    case("sp_reportar_conectados", f"asesores {name}", E.INVALID_INPUT, lambda w, v=value: (v,))
+
+# sp_siguiente_cliente(asesor_id)
+case("sp_siguiente_cliente", "asesor NULL", E.INVALID_INPUT, lambda w: (None,))
+case("sp_siguiente_cliente", "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (UNKNOWN,))
+case("sp_siguiente_cliente", "asesor desconectado", E.ASESOR_NOT_AVAILABLE, lambda w: (w.ana,))
+
+# sp_devolver_cliente(cliente_id, asesor_id, motivo)
+for name, value in (("NULL", None), ("empty", ""), ("blank", "  "), ("201 chars", "a" * 201), ("10MB", BIG)):
+    case("sp_devolver_cliente", f"motivo {name}", E.INVALID_INPUT, lambda w, v=value: (w.derivado, w.ana, v))
+case("sp_devolver_cliente", "cliente NULL", E.INVALID_INPUT, lambda w: (None, w.ana, "x"))
+case("sp_devolver_cliente", "cliente unknown", E.CLIENTE_NOT_FOUND, lambda w: (UNKNOWN, w.ana, "x"))
+case("sp_devolver_cliente", "cliente nuevo", E.INVALID_TRANSITION, lambda w: (w.nuevo, w.ana, "x"))
+case("sp_devolver_cliente", "not its asesor", E.NOT_ASSIGNED, lambda w: (w.derivado, w.bea, "x"))
 
 CASES = C
 

@@ -22,7 +22,7 @@ from gateway.db.dburl import DatabaseUrl
 from gateway.db.migrate import migrate
 from gateway.db.sqlfiles import load_objects
 from tests.dbserver import create_database, drop_database, throwaway_name
-from tests.support import Db
+from tests.support import EVENTS, Db
 
 # What a DBA may have typed after CREATE DATABASE name.
 DEFAULTS = {
@@ -40,9 +40,8 @@ def dba_db(request: pytest.FixtureRequest, server: DatabaseUrl) -> Iterator[Db]:
     try:
         migrate(url)
         db = Db(url)
-        db.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")
-        db.execute("ALTER EVENT ev_purgar_outbox DISABLE")
-        db.execute("ALTER EVENT ev_caducar_tokens DISABLE")
+        for event in EVENTS:
+            db.execute(f"ALTER EVENT {event} DISABLE")
         try:
             yield db
         finally:

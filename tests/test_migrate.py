@@ -181,7 +181,7 @@ def test_concurrent_runs_all_succeed_with_one_result(fresh: Callable[[], Databas
     ("procedures/sp_listar_asesores.sql", "ORDER BY id;", "ORDER BY id DESC;",
      "SELECT ROUTINE_DEFINITION AS d FROM information_schema.ROUTINES "
      "WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_NAME = 'sp_listar_asesores'"),
-    ("views/v_clientes.sql", "\n  FROM clientes c\n", ", 'editado' AS marca\n  FROM clientes c\n",
+    ("views/v_clientes.sql", "\n  FROM clientes c;", ", 'editado' AS marca\n  FROM clientes c;",
      "SELECT VIEW_DEFINITION AS d FROM information_schema.VIEWS "
      "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'v_clientes'"),
     ("events/ev_purgar_outbox.sql", "EVERY 1 HOUR", "EVERY 2 HOUR",
@@ -248,7 +248,7 @@ def test_disabled_events_are_enabled_again(fresh: Callable[[], DatabaseUrl]) -> 
     statuses = {r["EVENT_NAME"]: r["STATUS"] for r in query(
         url, "SELECT EVENT_NAME, STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")}
     assert statuses == {"ev_barrido_seguimiento": "ENABLED", "ev_purgar_outbox": "ENABLED",
-                        "ev_caducar_tokens": "ENABLED"}
+                        "ev_caducar_tokens": "ENABLED", "ev_distribuir": "ENABLED"}
     assert migrate(url).changed is False
 
 

@@ -24,6 +24,11 @@ class ErrorCode(IntEnum):
     INVALID_INPUT = 45007
     INACTIVITY_EXPIRED = 45008
     ASESOR_STATE_UNCHANGED = 45009
+    CAMPANA_NOT_FOUND = 45010
+    CAMPANA_EXISTS = 45011
+    PAUSE_REASON_INVALID = 45012
+    ASESOR_NOT_AVAILABLE = 45013
+    CAPACITY_FULL = 45014
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,18 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
                        "The customer was idle longer than timeout_segundos; the sweep "
                        "returns it to GTR as no_gestionado."),
         CatalogueEntry(ErrorCode.ASESOR_STATE_UNCHANGED, "asesor_state_unchanged", 409,
-                       "The asesor is already inactive (deactivating) or already active (activating)."),
+                       "The asesor is already in that state: inactive (deactivating), active "
+                       "(activating), that presence, or that capacity."),
+        CatalogueEntry(ErrorCode.CAMPANA_NOT_FOUND, "campana_not_found", 404,
+                       "No campaign has that id."),
+        CatalogueEntry(ErrorCode.CAMPANA_EXISTS, "campana_exists", 409,
+                       "Another campaign already has that name."),
+        CatalogueEntry(ErrorCode.PAUSE_REASON_INVALID, "pause_reason_invalid", 422,
+                       "The pause reason is not an active one of the list, or one was given "
+                       "with a presence other than en_pausa."),
+        CatalogueEntry(ErrorCode.ASESOR_NOT_AVAILABLE, "asesor_not_available", 409,
+                       "The asesor is not disponible (paused or disconnected), so it cannot pull work."),
+        CatalogueEntry(ErrorCode.CAPACITY_FULL, "capacity_full", 409,
+                       "The asesor already holds as many customers as its capacity allows."),
     )
 }

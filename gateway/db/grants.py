@@ -43,8 +43,16 @@ APP_PROCEDURES = (
     "sp_listar_clientes", "sp_obtener_cliente", "sp_historial_cliente",
     "sp_outbox_leer", "sp_outbox_limites", "sp_validar_token", "sp_estado_servidor",
     "sp_barrido_seguimiento",
+    # Routing (issue 13) adds, each together with the gateway wrapper that calls it (this list
+    # must equal what the gateway calls: tests/gateway/test_app_account.py):
+    # sp_cargar_cliente_en_campana, sp_importar_lote_en_campana, sp_crear_campana,
+    # sp_configurar_campana, sp_listar_campanas, sp_asignar_habilidad, sp_quitar_habilidad,
+    # sp_fijar_capacidad, sp_panel_asesores, sp_cambiar_presencia, sp_listar_motivos_pausa,
+    # sp_reportar_conectados (presence sockets), sp_siguiente_cliente, sp_devolver_cliente,
+    # sp_distribuir (when the primary's event does not run, as the sweep).
 )
-REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial")
+REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial",
+                     "v_campana_diaria", "v_presencia_asesor")
 # What the procedures, views and events do, so what their definer needs.
 OWNER_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE, EXECUTE, CREATE TEMPORARY TABLES, EVENT"
 ROLES = ("owner", "app", "reporting")

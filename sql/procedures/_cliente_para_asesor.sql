@@ -1,7 +1,8 @@
 -- _cliente_para_asesor: internal. The checks every asesor action on a customer shares.
 -- Inside the caller's transaction it locks the customer's row and refuses (SIGNAL) unless
 -- the customer exists, is assigned to p_asesor_id, is derivado or en_gestion, has not been
--- idle past timeout_segundos, and (when p_lock_token is not NULL) the token is the live
+-- idle past its timeout (its deadline vence_en: last_activity + its campaign's
+-- timeout, or timeout_segundos), and (when p_lock_token is not NULL) the token is the live
 -- lock. Returns the current status and the deadline the activity would have extended.
 --
 -- "Idle past the timeout" is refused even before the sweep has run: a customer is returned
@@ -17,9 +18,9 @@ CREATE PROCEDURE _cliente_para_asesor(
     OUT o_estado      VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
     DECLARE v_asesor BIGINT DEFAULT NULL;
-    DECLARE v_last_activity DATETIME(6) DEFAULT NULL;
+    DECLARE v_vence DATETIME(6) DEFAULT NULL;
+    DECLARE v_plazo BIGINT DEFAULT NULL;
     DECLARE v_token CHAR(36) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci DEFAULT NULL;
-    DECLARE v_timeout BIGINT;
     DECLARE v_msg VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 
     SET o_estado = NULL;
@@ -27,8 +28,8 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'cliente_id and asesor_id are required';
     END IF;
 
-    SELECT seguimiento_status, asesor_asignado, last_activity, lock_token
-      INTO o_estado, v_asesor, v_last_activity, v_token
+    SELECT seguimiento_status, asesor_asignado, vence_en, plazo_segundos, lock_token
+      INTO o_estado, v_asesor, v_vence, v_plazo, v_token
       FROM clientes WHERE id = p_cliente_id FOR UPDATE;
     IF o_estado IS NULL THEN
         SET v_msg = CONCAT('cliente ', p_cliente_id, ' does not exist');
@@ -43,9 +44,8 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45004, MESSAGE_TEXT = v_msg;
     END IF;
 
-    SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
-    IF v_last_activity < p_ahora - INTERVAL v_timeout SECOND THEN
-        SET v_msg = CONCAT('cliente ', p_cliente_id, ' was idle over ', v_timeout,
+    IF v_vence < p_ahora THEN
+        SET v_msg = CONCAT('cliente ', p_cliente_id, ' was idle over ', v_plazo,
                            ' s and is being returned to GTR');
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45008, MESSAGE_TEXT = v_msg;
     END IF;

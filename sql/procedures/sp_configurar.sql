@@ -1,8 +1,12 @@
 -- sp_configurar(clave, valor): changes one setting of seguimiento_config, checked:
 -- timeout_segundos 1-86400, outbox_retencion_horas 1-87600, barrido_lote 1-100000,
 -- barrido_lotes_max 1-1000, transaccion_interrumpida_segundos 1-300,
--- token_asesor_vigencia_segundos 1-315360000. Unknown keys and values
--- out of range are refused (45007).
+-- token_asesor_vigencia_segundos 1-315360000, pausa_timeouts_consecutivos 0-1000 (0: never),
+-- presencia_socket_segundos 5-86400, nivel_servicio_segundos 1-86400, distribucion_lote
+-- 1-10000. Unknown keys and values out of range are refused (45007).
+-- A new timeout_segundos applies at once to every customer being worked in a campaign
+-- without a timeout of its own (their stored deadlines are recomputed in the same
+-- transaction), as it always did.
 -- Result set: clave, valor_anterior, valor.
 -- clave is LONGTEXT so an oversized key is refused as 45007, not failed as 1406.
 DROP PROCEDURE IF EXISTS sp_configurar;
@@ -13,6 +17,7 @@ CREATE PROCEDURE sp_configurar(
 BEGIN
     DECLARE v_anterior BIGINT DEFAULT NULL;
     DECLARE v_msg VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
     SELECT valor INTO v_anterior FROM seguimiento_config WHERE clave = p_clave;
     IF v_anterior IS NULL THEN
@@ -20,7 +25,11 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
     END IF;
     IF p_valor IS NULL
-       OR p_valor < 1
+       OR p_valor < CASE p_clave
+                        WHEN 'pausa_timeouts_consecutivos' THEN 0
+                        WHEN 'presencia_socket_segundos' THEN 5
+                        ELSE 1
+                    END
        OR p_valor > CASE p_clave
                         WHEN 'timeout_segundos' THEN 86400
                         WHEN 'outbox_retencion_horas' THEN 87600
@@ -28,14 +37,22 @@ BEGIN
                         WHEN 'barrido_lotes_max' THEN 1000
                         WHEN 'transaccion_interrumpida_segundos' THEN 300
                         WHEN 'token_asesor_vigencia_segundos' THEN 315360000
+                        WHEN 'pausa_timeouts_consecutivos' THEN 1000
+                        WHEN 'presencia_socket_segundos' THEN 86400
+                        WHEN 'nivel_servicio_segundos' THEN 86400
+                        WHEN 'distribucion_lote' THEN 10000
                     END THEN
         SET v_msg = CONCAT('value out of range for ', p_clave);
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
     END IF;
-    -- Leave any transaction an interrupted call left open (see sp_derivar_cliente), so this
-    -- write commits on its own rather than with that half-done work.
-    ROLLBACK;
+    CALL _abrir_transaccion();
     UPDATE seguimiento_config SET valor = p_valor WHERE clave = p_clave;
+    IF p_clave = 'timeout_segundos' THEN
+        UPDATE clientes c JOIN campanas k ON k.id = c.campana_id
+           SET c.plazo_segundos = p_valor
+         WHERE c.vence_en IS NOT NULL AND k.timeout_segundos IS NULL;  -- vence_en: the active ones, by index
+    END IF;
+    CALL _cerrar_transaccion(TRUE);
     SELECT p_clave AS clave, v_anterior AS valor_anterior, p_valor AS valor;
 END//
 DELIMITER ;

@@ -1,7 +1,11 @@
 -- sp_derivar_cliente(cliente_id, asesor_id, actor): GTR (actor 'gtr') or a DBA (actor 'dba')
 -- assigns a customer to an active asesor, or reassigns it to another one.
 -- From nuevo, no_gestionado, derivado (to another asesor) or en_gestion (to another asesor:
--- the old asesor loses the customer and its lock). Starts the inactivity clock.
+-- the old asesor loses the customer and its lock). Starts the inactivity clock, with the
+-- timeout of the customer's campaign (or timeout_segundos), and takes the customer out of its
+-- campaign's automatic queue. GTR may go beyond the asesor's capacidad (only the automatic
+-- distribution and the pull respect it). The automatic assignments (sp_distribuir,
+-- sp_siguiente_cliente) write the same history and event, with actor system or asesor.
 -- Event CLIENT_REASSIGNED {clienteId, asesorId, previousAsesor, timestamp}.
 -- actor is matched case-insensitively and recorded in lower case. Text arguments are
 -- LONGTEXT so an oversized one reaches the check (45007) instead of failing as 1406.
@@ -33,7 +37,9 @@ BEGIN
         SET v_msg = CONCAT('cliente ', p_cliente_id, ' does not exist');
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45001, MESSAGE_TEXT = v_msg;
     END IF;
-    SELECT activo INTO v_activo FROM asesores WHERE id = p_asesor_id LOCK IN SHARE MODE;
+    -- FOR UPDATE, as the distribution and the pull lock it: a manual assignment and an automatic
+    -- one to the same asesor are serialised, so capacity counts stay exact.
+    SELECT activo INTO v_activo FROM asesores WHERE id = p_asesor_id FOR UPDATE;
     IF v_activo IS NULL OR v_activo = 0 THEN
         SET v_msg = CONCAT('asesor ', p_asesor_id, ' does not exist or is not active');
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45002, MESSAGE_TEXT = v_msg;
@@ -47,11 +53,15 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45003, MESSAGE_TEXT = v_msg;
     END IF;
 
-    UPDATE clientes
-       SET seguimiento_status = 'derivado', asesor_asignado = p_asesor_id,
-           derivado_at = v_ahora, opened_at = NULL, last_activity = v_ahora,
-           lock_token = NULL, lock_asesor_id = NULL, updated_at = v_ahora
-     WHERE id = p_cliente_id;
+    UPDATE clientes c
+      JOIN campanas k ON k.id = c.campana_id
+      JOIN seguimiento_config cfg ON cfg.clave = 'timeout_segundos'
+       SET c.seguimiento_status = 'derivado', c.asesor_asignado = p_asesor_id,
+           c.derivado_at = v_ahora, c.opened_at = NULL, c.last_activity = v_ahora,
+           c.plazo_segundos = COALESCE(k.timeout_segundos, cfg.valor), c.en_cola = 0, c.cola_desde = NULL,
+           c.lock_token = NULL, c.lock_asesor_id = NULL, c.updated_at = v_ahora
+     WHERE c.id = p_cliente_id;
+    UPDATE asesores SET libre_desde = v_ahora WHERE id = p_asesor_id;
     CALL _registrar_cambio(p_cliente_id, v_estado, 'derivado', p_asesor_id, v_anterior, LOWER(p_actor),
                            IF(v_anterior IS NULL, 'asignado', 'reasignado'), 'CLIENT_REASSIGNED',
                            JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED),

@@ -7,7 +7,8 @@
 --   assignment and lock cleared, with history reason asesor_desactivado and one event
 --   CLIENT_RETURNED_TO_GTR {reason: "asesor_desactivado", previousAsesor,
 --   seguimiento_status: "no_gestionado"} each, exactly as the sweep returns idle ones, so
---   GTR sees them at once and can assign them again;
+--   GTR sees them at once and can assign them again; they go back into their campaign's
+--   queue at once (not counted as returns: the asesor left, the customer did nothing);
 -- * last, the event ASESOR_DEACTIVATED {asesorId, actor, clientesDevueltos,
 --   tokensRevocados, timestamp}, which GTR boards receive (no secret in it).
 -- An asesor already inactive is refused (45009); an unknown one too (45002).
@@ -75,6 +76,7 @@ BEGIN
     UPDATE clientes c JOIN tmp_desactivar t ON t.cliente_id = c.id
        SET c.seguimiento_status = 'no_gestionado', c.asesor_asignado = NULL,
            c.last_activity = NULL, c.lock_token = NULL, c.lock_asesor_id = NULL,
+           c.en_cola = 1, c.cola_desde = v_ahora,
            c.updated_at = v_ahora;
 
     -- The outbox ids last (see _reservar_outbox_ids): one per customer, then the asesor's.

@@ -1,6 +1,7 @@
 -- sp_tomar_cliente(cliente_id, asesor_id): the assigned asesor takes the edit lock.
--- Result set: lock_token, lock_expires_at (UTC; every activity pushes it to
--- last_activity + timeout_segundos). Taking it again while it is live returns the SAME token,
+-- Result set: lock_token, lock_expires_at (UTC; every activity pushes it to last_activity +
+-- the customer's timeout: its campaign's, or timeout_segundos). Taking it again while it is
+-- live returns the SAME token,
 -- so a retried request or a reloaded page keeps working; a lock left by another asesor that
 -- is still live is refused (45005). Counts as activity. No event: the state does not change.
 DROP PROCEDURE IF EXISTS sp_tomar_cliente;
@@ -10,7 +11,7 @@ BEGIN
     DECLARE v_estado VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_token CHAR(36) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
     DECLARE v_dueno BIGINT;
-    DECLARE v_timeout BIGINT;
+    DECLARE v_vence DATETIME(6);
     DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
     DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
 
@@ -29,8 +30,8 @@ BEGIN
     UPDATE clientes
        SET lock_token = v_token, lock_asesor_id = p_asesor_id, last_activity = v_ahora, updated_at = v_ahora
      WHERE id = p_cliente_id;
+    SELECT vence_en INTO v_vence FROM clientes WHERE id = p_cliente_id;
     CALL _cerrar_transaccion(TRUE);
-    SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
-    SELECT v_token AS lock_token, v_ahora + INTERVAL v_timeout SECOND AS lock_expires_at;
+    SELECT v_token AS lock_token, v_vence AS lock_expires_at;
 END//
 DELIMITER ;

@@ -1,0 +1,217 @@
+"""Routing races between real connections, one thread each (issue 13, item 5).
+
+The outbox is written in commit order (gap-free ids, see _reservar_outbox_ids), so "X happened
+after Y committed" is "X's event id is greater than Y's": the checks below read that order.
+Two distribution runs are raced through the internal _distribuir (sp_distribuir's named lock
+would simply skip the second one, which proves nothing about the row locks).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+import mysql.connector
+
+from gateway.db.errors import ErrorCode
+from tests.support import Connections, Db, call
+from tests.test_races import Result, assert_consistent, attempt, race
+
+
+def campana_auto(db: Db, nombre: str) -> int:
+    """A campaign created manual and turned auto by hand, so nothing distributes its
+    customers before the race does."""
+    campana_id = int(db.call_one("sp_crear_campana", nombre, None, 0, "manual", 0, 3)["campana_id"])
+    return campana_id
+
+
+def auto(db: Db, campana_id: int) -> None:
+    db.execute("UPDATE campanas SET modo = 'auto' WHERE id = %s", (campana_id,))
+
+
+def asesor_listo(db: Db, nombre: str, campana_id: int, capacidad: int) -> int:
+    asesor = db.asesor(nombre)
+    if capacidad != 1:
+        db.call("sp_fijar_capacidad", asesor, capacidad)
+    db.call("sp_asignar_habilidad", asesor, campana_id)
+    db.call("sp_cambiar_presencia", asesor, "disponible", None, "dba")
+    return asesor
+
+
+def distribuir_interno(conn: Any) -> Result:
+    """One distribution transaction, without sp_distribuir's named lock."""
+    try:
+        cur = conn.cursor()
+        cur.execute("CALL _distribuir(NULL, NULL, @asignados)")
+        cur.close()
+        return Result(True)
+    except mysql.connector.Error as exc:
+        return Result(False, errno=exc.errno)
+
+
+def check_no_double_assignment_and_capacity(db: Db, capacidades: dict[int, int]) -> None:
+    asignados = Counter(r["cliente_id"] for r in db.query(
+        "SELECT cliente_id FROM clientes_historial WHERE motivo = 'asignado'"))
+    assert asignados and max(asignados.values()) == 1, "a customer was assigned twice"
+    carga = Counter(r["asesor_asignado"] for r in db.query(
+        "SELECT asesor_asignado FROM clientes WHERE seguimiento_status IN ('derivado', 'en_gestion')"))
+    over = {a: n for a, n in carga.items() if n > capacidades[a]}
+    assert not over, f"capacity exceeded: {over}"
+    # Every assigned customer is held by the asesor its (only) assignment event names.
+    held = {r["id"]: r["asesor_asignado"] for r in db.query(
+        "SELECT id, asesor_asignado FROM clientes WHERE seguimiento_status = 'derivado'")}
+    for event in db.outbox():
+        if event["event_type"] == "CLIENT_REASSIGNED" and event["cliente_id"] in held:
+            assert held[event["cliente_id"]] == event["payload"]["asesorId"]
+    assert_consistent(db)
+
+
+def test_two_distributions_and_pulls_never_double_assign_nor_exceed_capacity(db: Db, conns: Connections) -> None:
+    ventas = campana_auto(db, "Ventas")
+    capacidades = {}
+    for i in range(6):
+        capacidades[asesor_listo(db, f"A{i}", ventas, capacidad=1 + i % 3)] = 1 + i % 3
+    for round_ in range(4):
+        lote = json.dumps([{"linea": i + 1, "nombre": f"r{round_}-{i}"} for i in range(15)])
+        db.call("sp_importar_lote_en_campana", f"{round_:064x}", "f", lote, 0, ventas, 0)
+        auto(db, ventas)
+        connections = [conns.new() for _ in range(9)]
+        pullers = list(capacidades)
+        first, second, last = connections[0], connections[1], connections[8]
+        results = race(lambda c=first: distribuir_interno(c), lambda c=second: distribuir_interno(c),  # type: ignore[misc]
+                       *[lambda c=connections[2 + n], a=a: attempt(c, "sp_siguiente_cliente", a)
+                         for n, a in enumerate(pullers)],
+                       lambda c=last: attempt(c, "sp_distribuir"))  # type: ignore[misc]
+        for r in results:
+            assert r.ok or r.errno == int(ErrorCode.CAPACITY_FULL), r
+        check_no_double_assignment_and_capacity(db, capacidades)
+        # Places freed for the next round: complete everything held.
+        db.execute("UPDATE campanas SET modo = 'manual' WHERE id = %s", (ventas,))
+        for row in db.query("SELECT id, asesor_asignado FROM clientes WHERE seguimiento_status = 'derivado'"):
+            token = db.call_one("sp_tomar_cliente", row["id"], row["asesor_asignado"])["lock_token"]
+            db.call("sp_abrir_wizard", row["id"], row["asesor_asignado"], token)
+            db.call("sp_completar_wizard", row["id"], row["asesor_asignado"], token)
+    terminados = db.query("SELECT COUNT(*) AS n FROM clientes WHERE seguimiento_status = 'terminado'")[0]["n"]
+    asignaciones = db.query("SELECT COUNT(*) AS n FROM clientes_historial WHERE motivo = 'asignado'")[0]["n"]
+    assert terminados == asignaciones >= 4 * 6, "every round filled places and every assignment was real"
+
+
+def test_a_committed_pause_is_never_followed_by_an_automatic_assignment(db: Db, conns: Connections) -> None:
+    ventas = campana_auto(db, "Ventas")
+    ana = asesor_listo(db, "Ana", ventas, capacidad=100)
+    auto(db, ventas)
+    stop = threading.Event()
+    errors: list[Any] = []
+
+    def loader() -> None:
+        conn = conns.new()
+        n = 0
+        while not stop.is_set():
+            n += 1
+            r = attempt(conn, "sp_cargar_cliente_en_campana", f"L{n}", None, None, ventas, 0)
+            if not r.ok:
+                errors.append(r)
+
+    def distributor() -> None:
+        conn = conns.new()
+        while not stop.is_set():
+            r = distribuir_interno(conn)
+            if not r.ok and r.errno != 1213:  # a deadlock victim is retried by the next run
+                errors.append(r)
+
+    def toggler() -> None:
+        conn = conns.new()
+        for i in range(40):
+            presencia, motivo = ("en_pausa", "descanso") if i % 2 == 0 else ("disponible", None)
+            r = attempt(conn, "sp_cambiar_presencia", ana, presencia, motivo, "asesor")
+            if not r.ok:
+                errors.append(r)
+            time.sleep(0.01)
+
+    threads = [threading.Thread(target=f) for f in (loader, loader, distributor, distributor)]
+    for t in threads:
+        t.start()
+    toggle = threading.Thread(target=toggler)
+    toggle.start()
+    toggle.join(timeout=120)
+    stop.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors, errors[:5]
+
+    paused = False
+    assigned_while_available = 0
+    for event in db.outbox():
+        if event["event_type"] == "ASESOR_STATUS_CHANGED":
+            paused = event["payload"]["presencia"] != "disponible"
+        elif event["event_type"] == "CLIENT_REASSIGNED" and event["asesor_id"] == ana:
+            assert not paused, f"assignment {event['id']} committed after a pause had committed"
+            assigned_while_available += 1
+    assert assigned_while_available > 0, "the race never assigned anything: it proved nothing"
+    assert_consistent(db)
+
+
+def test_a_manual_assignment_racing_an_automatic_one_leaves_one_winner(db: Db, conns: Connections) -> None:
+    ventas = campana_auto(db, "Ventas")
+    auto_asesor = asesor_listo(db, "Auto", ventas, capacidad=100)
+    gtr_pick = db.asesor("Elegido")
+    clientes = [int(db.call_one("sp_cargar_cliente_en_campana", f"c{i}", None, None, ventas, 0)["cliente_id"])
+                for i in range(12)]
+    auto(db, ventas)
+    gtr, robot, puller = conns.new(), conns.new(), conns.new()
+    for n, cliente_id in enumerate(clientes):
+        automatic = ((lambda: distribuir_interno(robot)) if n % 2 == 0
+                     else (lambda: attempt(puller, "sp_siguiente_cliente", auto_asesor)))
+        manual, _ = race(lambda c=cliente_id: attempt(gtr, "sp_derivar_cliente", c, gtr_pick, "gtr"),  # type: ignore[misc]
+                         automatic)
+        # GTR's choice stands whichever committed first: before, the customer left the queue and
+        # the automatic side skipped it; after, GTR reassigned it.
+        assert manual.ok, manual
+        assert db.cliente(cliente_id)["asesor_asignado"] == gtr_pick
+        history = db.historial(cliente_id)
+        assert history[-1]["asesor_id"] == gtr_pick and history[-1]["actor"] == "gtr"
+        assigned = [h for h in history if h["estado_nuevo"] == "derivado"]
+        assert len(assigned) in (1, 2)
+        if len(assigned) == 2:  # the automatic one committed first; GTR's was a reassignment
+            assert (assigned[0]["actor"], assigned[1]["motivo"]) in (("system", "reasignado"), ("asesor", "reasignado"))
+            assert assigned[1]["asesor_anterior_id"] == auto_asesor
+        events = [e for e in db.outbox() if e["cliente_id"] == cliente_id and e["event_type"] == "CLIENT_REASSIGNED"]
+        assert [e["id"] for e in events] == [h["outbox_id"] for h in assigned]
+        assert events[-1]["payload"]["asesorId"] == gtr_pick
+    assert_consistent(db)
+
+
+def test_the_sweep_never_returns_a_customer_it_races_the_distribution_for(db: Db, conns: Connections) -> None:
+    ventas = campana_auto(db, "Ventas")
+    asesores = [asesor_listo(db, f"A{i}", ventas, capacidad=40) for i in range(4)]
+    old = db.asesor("Viejo")
+    for round_ in range(3):
+        expirados = set()
+        for i in range(30):
+            cliente_id = int(db.call_one("sp_cargar_cliente_en_campana", f"x{round_}-{i}", None, None, ventas,
+                                         0)["cliente_id"])
+            db.call("sp_derivar_cliente", cliente_id, old, "gtr")
+            expirados.add(cliente_id)
+        db.execute("UPDATE clientes SET last_activity = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR WHERE asesor_asignado = %s",
+                   (old,))
+        lote = json.dumps([{"linea": i + 1, "nombre": f"q{round_}-{i}"} for i in range(40)])
+        db.execute("UPDATE campanas SET modo = 'manual' WHERE id = %s", (ventas,))
+        db.call("sp_importar_lote_en_campana", f"{round_ + 100:064x}", "f", lote, 0, ventas, 0)
+        auto(db, ventas)
+        before = db.outbox()[-1]["id"]
+        sweeper, robot = conns.new(), conns.new()
+        swept, distributed = race(lambda s=sweeper: attempt(s, "sp_barrido_seguimiento"),  # type: ignore[misc]
+                                  lambda r=robot: distribuir_interno(r))  # type: ignore[misc]
+        assert swept.ok and distributed.ok, (swept, distributed)
+        returned = {e["cliente_id"] for e in db.outbox()
+                    if e["id"] > before and e["event_type"] == "CLIENT_RETURNED_TO_GTR"}
+        assert returned == expirados, "the sweep returned exactly the expired ones, none just assigned"
+        newly = {e["cliente_id"] for e in db.outbox() if e["id"] > before and e["event_type"] == "CLIENT_REASSIGNED"}
+        for cliente_id in newly - expirados:
+            assert db.cliente(cliente_id)["seguimiento_status"] == "derivado"
+        assert call(sweeper, "sp_barrido_seguimiento") == [[{"devueltos": 0, "omitido": 0}]]
+    assert {a for a in asesores}, asesores
+    assert_consistent(db)
