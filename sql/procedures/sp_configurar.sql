@@ -5,6 +5,7 @@
 -- out of range are refused (45007).
 -- Result set: clave, valor_anterior, valor.
 -- clave is LONGTEXT so an oversized key is refused as 45007, not failed as 1406.
+-- The ranges are _validar_configuracion's, shared with sp_gtr_configurar (the desk's, audited).
 DROP PROCEDURE IF EXISTS sp_configurar;
 DELIMITER //
 CREATE PROCEDURE sp_configurar(
@@ -19,19 +20,7 @@ BEGIN
         SET v_msg = CONCAT('unknown setting ', COALESCE(LEFT(p_clave, 64), 'NULL'));
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
     END IF;
-    IF p_valor IS NULL
-       OR p_valor < 1
-       OR p_valor > CASE p_clave
-                        WHEN 'timeout_segundos' THEN 86400
-                        WHEN 'outbox_retencion_horas' THEN 87600
-                        WHEN 'barrido_lote' THEN 100000
-                        WHEN 'barrido_lotes_max' THEN 1000
-                        WHEN 'transaccion_interrumpida_segundos' THEN 300
-                        WHEN 'token_asesor_vigencia_segundos' THEN 315360000
-                    END THEN
-        SET v_msg = CONCAT('value out of range for ', p_clave);
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
-    END IF;
+    CALL _validar_configuracion(p_clave, p_valor);
     -- Leave any transaction an interrupted call left open (see sp_derivar_cliente), so this
     -- write commits on its own rather than with that half-done work.
     ROLLBACK;
