@@ -4,7 +4,7 @@ The SQL lives in the top-level ``sql/`` (the project's layout, and where a DBA r
 inside the ``gateway`` package. A checkout or an editable install reads it in place; a
 non-editable install (``pip install .``, a wheel, the Docker image) has no checkout beside
 it, so ``build_py`` copies ``sql/`` into the built package as ``gateway/sql``.
-``gateway/sqlfiles.py`` decides which of the two a running seguimiento reads. The sdist
+``gateway/db/sqlfiles.py`` decides which of the two a running seguimiento reads. The sdist
 carries ``sql/`` at the top (MANIFEST.in), so a wheel built from it gets the copy too.
 Everything else about the package is in pyproject.toml.
 """

@@ -30,8 +30,8 @@ from typing import Any
 
 import mysql.connector
 
-from gateway.dburl import DatabaseUrl
-from gateway.migrate import migrate
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "bench"
@@ -67,12 +67,12 @@ def connect(url: DatabaseUrl, **extra: Any) -> Any:
 
 @contextmanager
 def private_server(name: str, *options: str) -> Iterator[DatabaseUrl]:
-    """A private MariaDB/MySQL server (gateway/embedded.py) for a benchmark that needs
+    """A private MariaDB/MySQL server (gateway/db/embedded.py) for a benchmark that needs
     server settings of its own, in a temporary folder removed afterwards."""
     import shutil
     import tempfile
 
-    from gateway.embedded import EmbeddedServer
+    from gateway.db.embedded import EmbeddedServer
 
     folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     server = EmbeddedServer(folder, database="mysql", options=options)

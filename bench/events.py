@@ -54,8 +54,8 @@ from bench.gatewayproc import running_gateway
 from bench.transitions import Fixture, _drain, _summary, run_slap, slap_rate
 from bench.wsclient import WsClient, connect_many, raise_fd_limit
 from bench.wsclient import connect as ws_connect
-from gateway.migrate import SQL_MODE
-from gateway.sqlfiles import load_objects
+from gateway.db.migrate import SQL_MODE
+from gateway.db.sqlfiles import load_objects
 
 NAME = "events"
 

@@ -5,7 +5,7 @@ message to every connected socket; the receivers are the same lean asyncio clien
 (bench/wsclient.py) offering permessage-deflate, as browsers do. Rounds alternate between
 the servers (gateway, Node, Node, gateway, ...), each round on freshly connected sockets.
 
-* **Gateway**: the real app (bench/gateway_app.py: ``gateway.app.init_app`` plus a
+* **Gateway**: the real app (bench/gateway_app.py: ``gateway.web.app.init_app`` plus a
   bench-only ``POST /bench/wake``). A burst is one transaction writing B events into the
   outbox (ids reserved from outbox_secuencia, as the procedures do), then a wake call: the
   tailer reads them at once and the hub fans them out. Clock starts before the COMMIT.

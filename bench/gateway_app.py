@@ -1,7 +1,7 @@
 """Bench-only: the real gateway app plus one route, ``POST /bench/wake``.
 
 ``python -m bench.gateway_app --database-url URL [--port 0]`` runs exactly the app that
-``seguimiento serve`` runs (``gateway.app.init_app``), with one extra route that wakes the
+``seguimiento serve`` runs (``gateway.web.app.init_app``), with one extra route that wakes the
 outbox tailer at once, as the gateway's own event-writing calls do. The fan-out benchmark
 commits a burst of events to the outbox and then calls it, so the burst is read and fanned
 out immediately instead of at the next poll: the comparison with the Node server measures
@@ -18,10 +18,10 @@ import signal
 
 from aiohttp import web
 
-from gateway.app import init_app
-from gateway.keys import TAILER
-from gateway.limits import make_runner
 from gateway.settings import load_settings
+from gateway.web.app import init_app
+from gateway.web.keys import TAILER
+from gateway.web.limits import make_runner
 
 
 async def wake(request: web.Request) -> web.Response:

@@ -5,7 +5,7 @@ with the checkout under test as its working directory.
 
 The gateway runs as a separate process (as in production), so its CPU time and memory
 are its own and the load generator never shares its event loop. Tokens are made the way
-``seguimiento token create`` makes them (``gateway.auth.new_token`` + ``sp_crear_token``);
+``seguimiento token create`` makes them (``gateway.web.auth.new_token`` + ``sp_crear_token``);
 the GTR token goes through the CLI itself once, to exercise it.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, call
-from gateway.auth import new_token, token_sha256
-from gateway.dburl import DatabaseUrl
+from gateway.db.dburl import DatabaseUrl
+from gateway.web.auth import new_token, token_sha256
 
 LISTENING = re.compile(r"listening on (http://\S+)")
 

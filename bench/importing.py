@@ -1,8 +1,8 @@
 """Benchmark 5: bulk import of a CSV against single ``sp_cargar_cliente`` calls.
 
-* **import**: the path of ``seguimiento import`` - ``gateway.importer.run_import`` parsing
-  the CSV and ``gateway.importer.load_with`` calling ``sp_importar_lote`` through the
-  procedure catalogue (``gateway.procedures.importar_lote``), 5,000 rows per batch and
+* **import**: the path of ``seguimiento import`` - ``gateway.commands.importer.run_import`` parsing
+  the CSV and ``gateway.commands.importer.load_with`` calling ``sp_importar_lote`` through the
+  procedure catalogue (``gateway.db.procedures.importar_lote``), 5,000 rows per batch and
   transaction. Timed from the CSV bytes to the last batch committed, parsing included.
 * **single calls, Python**: one ``CALL sp_cargar_cliente(nombre, telefono, datos)`` per
   row from mysql-connector-python on one connection (each its own transaction).
@@ -35,9 +35,9 @@ from bench.common import (
     throwaway_database,
     timer,
 )
-from gateway.dburl import DatabaseUrl
-from gateway.importer import BATCH_SIZE, Batch, BatchResult, load_with, run_import
-from gateway.procedures import Database
+from gateway.commands.importer import BATCH_SIZE, Batch, BatchResult, load_with, run_import
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.procedures import Database
 
 NAME = "import"
 

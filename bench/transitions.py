@@ -29,7 +29,7 @@ Four ways to make the same calls, alternating within each repeat:
   /api/clientes/{id}/heartbeat``; the cycle is POST /estatus (GTR token), /lock,
   /open-wizard, PUT /api/clientes/{id}, /complete-wizard (the asesor's token). A token is
   validated (``sp_validar_token``) once and then served from the gateway's token cache
-  (gateway/sessions.py): one procedure call per request.
+  (gateway/web/sessions.py): one procedure call per request.
 * **gateway driven by wrk** - the same HTTP requests from ``wrk`` (C, Debian's package,
   installed by ``make bench``; skipped with a note where it is missing), scripted by
   bench/wrk_transitions.lua. wrk's Lua state is per thread, so it runs one thread per
@@ -74,7 +74,7 @@ from bench.common import (
 )
 from bench.gatewayproc import asesor_token, cli_token, process_cpu_seconds, running_gateway
 from bench.profiling import Sampler
-from gateway.dburl import DatabaseUrl
+from gateway.db.dburl import DatabaseUrl
 from gateway.settings import Settings
 
 NAME = "transitions"
@@ -517,7 +517,7 @@ def run(mode: str, out: Path) -> Report:
         "The load generator (aiohttp / wrk / threads), the gateway and MariaDB share the 2 cores. wrk runs one "
         "thread per connection (its Lua state is per thread) and reports latency per request, so its cycle "
         "p50/p99 are blank. The database is a "
-        f"private MariaDB server started by gateway/embedded.py (same binary and defaults as the local one: "
+        f"private MariaDB server started by gateway/db/embedded.py (same binary and defaults as the local one: "
         f"128 MiB buffer pool, a log flush per commit) with max_connections = {MAX_CONNECTIONS}: 128 Python "
         "connections plus the gateway's do not fit in the shared server's 151 beside other engineers' tests.")
     report.table("Throughput and latency", ["workload", "clients", "method", "ops/s", "p50 ms", "p99 ms",

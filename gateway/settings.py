@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from gateway.dburl import DatabaseUrl, DatabaseUrlError
+from gateway.db.dburl import DatabaseUrl, DatabaseUrlError
 
 
 class Settings(BaseSettings):

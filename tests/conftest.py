@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.dburl import DatabaseUrl
-from gateway.migrate import migrate
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.migrate import migrate
 from tests.dbserver import (
     ENGINE_ENV,
     NoServerError,

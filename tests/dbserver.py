@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import mysql.connector
 
-from gateway.dburl import DatabaseUrl
+from gateway.db.dburl import DatabaseUrl
 
 DSN_ENV = "SEGUIMIENTO_TEST_DSN"
 # The command-line client for that server (the engine matrix gives each engine's own);

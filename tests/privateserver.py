@@ -11,7 +11,7 @@ no account without a password (root's is in the folder's ``secrets/``) and it ha
 accounts of ``seguimiento grants``: a test gateway given ``server.url`` logs in as the app
 account (``tests.gateway.harness.serving_url``), while the test itself uses root.
 
-It is a thin layer over :class:`gateway.embedded.EmbeddedServer`, the same code that
+It is a thin layer over :class:`gateway.db.embedded.EmbeddedServer`, the same code that
 ``seguimiento run`` uses for its embedded default database, so both keep working together.
 Use it as a context manager::
 
@@ -30,8 +30,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from gateway.embedded import EmbeddedServer
-from gateway.migrate import migrate
+from gateway.db.embedded import EmbeddedServer
+from gateway.db.migrate import migrate
 
 
 @contextmanager

@@ -10,8 +10,8 @@ from typing import Any
 import mysql.connector
 import pytest
 
-from gateway.dburl import DatabaseUrl
-from gateway.errors import ErrorCode
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.errors import ErrorCode
 
 DEFAULT_CONFIG = {
     "timeout_segundos": 300,

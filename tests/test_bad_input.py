@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from gateway.errors import ErrorCode
-from gateway.sqlfiles import SQL_DIR
+from gateway.db.errors import ErrorCode
+from gateway.db.sqlfiles import SQL_DIR
 from tests.support import Db, Row, refused
 
 MB10 = 10 * 1024 * 1024

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from gateway.dburl import DatabaseUrl
+from gateway.db.dburl import DatabaseUrl
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ("sweep", "import", "transitions", "events", "fanout")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from gateway.errors import CATALOGUE, ErrorCode
-from gateway.sqlfiles import SQL_DIR
+from gateway.db.errors import CATALOGUE, ErrorCode
+from gateway.db.sqlfiles import SQL_DIR
 
 SIGNALLED = re.compile(r"MYSQL_ERRNO\s*=\s*(\d+)", re.IGNORECASE)
 
@@ -25,12 +25,12 @@ def test_the_sql_signals_something() -> None:
 
 def test_every_signalled_code_is_in_the_catalogue() -> None:
     unknown = {code: files for code, files in signalled_codes().items() if code not in set(ErrorCode)}
-    assert not unknown, f"codes signalled by the SQL but missing from gateway/errors.py: {unknown}"
+    assert not unknown, f"codes signalled by the SQL but missing from gateway/db/errors.py: {unknown}"
 
 
 def test_every_catalogued_code_is_signalled() -> None:
     unused = set(ErrorCode) - set(signalled_codes())
-    assert not unused, f"codes in gateway/errors.py that no procedure signals: {sorted(unused)}"
+    assert not unused, f"codes in gateway/db/errors.py that no procedure signals: {sorted(unused)}"
 
 
 def test_every_code_has_one_catalogue_entry() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gateway.cli import build_parser
+from gateway.commands.cli import build_parser
 from gateway.settings import Settings
 from tests.dbserver import MYSQL_LINE
 

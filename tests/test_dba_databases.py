@@ -18,9 +18,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from gateway.dburl import DatabaseUrl
-from gateway.migrate import migrate
-from gateway.sqlfiles import load_objects
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.migrate import migrate
+from gateway.db.sqlfiles import load_objects
 from tests.dbserver import create_database, drop_database, throwaway_name
 from tests.support import Db
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import mysql.connector
 import pytest
 
-from gateway.embedded import ADMIN_USER, EmbeddedServer, EmbeddedServerError
+from gateway.db.embedded import ADMIN_USER, EmbeddedServer, EmbeddedServerError
 from tests.support import Db
 
 ACCESS_DENIED = 1045

@@ -11,11 +11,11 @@ from pathlib import Path
 import mysql.connector
 import pytest
 
-from gateway import grants
-from gateway.dburl import DatabaseUrl
-from gateway.embedded import EmbeddedServer
-from gateway.migrate import migrate
-from gateway.sqlfiles import SQL_DIR
+from gateway.db import grants
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.embedded import EmbeddedServer
+from gateway.db.migrate import migrate
+from gateway.db.sqlfiles import SQL_DIR
 from tests.dbserver import create_database, drop_database, throwaway_name
 from tests.privateserver import private_server
 from tests.support import Db, call, connect

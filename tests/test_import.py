@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import mysql.connector
 import pytest
 
-from gateway.importer import (
+from gateway.commands.importer import (
     Batch,
     BatchResult,
     ImportFileError,

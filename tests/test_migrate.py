@@ -16,9 +16,9 @@ from typing import Any
 import mysql.connector
 import pytest
 
-from gateway.dburl import DatabaseUrl
-from gateway.migrate import MigrationReport, migrate
-from gateway.sqlfiles import SQL_DIR, load_objects
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.migrate import MigrationReport, migrate
+from gateway.db.sqlfiles import SQL_DIR, load_objects
 from tests.dbserver import drop_database, throwaway_name
 from tests.support import Db, connect
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.demo import DemoTokens
-from gateway.privatefiles import private_dir, read_or_create_secret, write_private
+from gateway.commands.demo import DemoTokens
+from gateway.db.privatefiles import private_dir, read_or_create_secret, write_private
 
 
 @pytest.fixture

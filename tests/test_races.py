@@ -22,9 +22,9 @@ from typing import Any
 import mysql.connector
 import pytest
 
-from gateway.dburl import DatabaseUrl
-from gateway.errors import ErrorCode
-from gateway.sqlfiles import SQL_DIR
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.errors import ErrorCode
+from gateway.db.sqlfiles import SQL_DIR
 from tests.support import Connections, Db, Row, call, connect
 
 CATALOGUE = {int(code) for code in ErrorCode}

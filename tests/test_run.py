@@ -20,8 +20,8 @@ from pathlib import Path
 import mysql.connector
 import pytest
 
-from gateway.dburl import DatabaseUrl
-from gateway.embedded import EmbeddedServerError, find_server_binary, free_port
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.embedded import EmbeddedServerError, find_server_binary, free_port
 from tests.reliability.recording import Record, reliability  # noqa: F401  (the fixture)
 from tests.support import Db
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from gateway.errors import ErrorCode
+from gateway.db.errors import ErrorCode
 from tests.support import Db, refused
 
 
@@ -156,7 +156,7 @@ def test_the_expiry_event_runs_every_second(db: Db) -> None:
 
 
 def test_token_create_takes_a_ttl(db: Db, capsys: pytest.CaptureFixture[str]) -> None:
-    from gateway import cli
+    from gateway.commands import cli
 
     asesor = db.asesor()
     url = db.url.secret_url()

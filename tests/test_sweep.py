@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from gateway.sqlfiles import SQL_DIR
+from gateway.db.sqlfiles import SQL_DIR
 from tests.support import Db, connect
 
 

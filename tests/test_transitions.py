@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from gateway.errors import ErrorCode
+from gateway.db.errors import ErrorCode
 from tests.support import Db, Row, refused
 
 ASESOR_PROCS_WITH_TOKEN = (

@@ -32,9 +32,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway import grants
-from gateway.dburl import DatabaseUrl
-from gateway.sqlfiles import CHECKOUT_SQL_DIR, load_objects
+from gateway.db import grants
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.sqlfiles import CHECKOUT_SQL_DIR, load_objects
+from gateway.web.dashboard import STATIC_DIR
 from tests.dbserver import drop_database, throwaway_name
 from tests.gateway.harness import Api, GatewayProcess, listen, run, url_text
 from tests.support import Db, connect
@@ -132,10 +133,21 @@ def test_the_sdist_and_the_wheel_carry_every_sql_file(dist: Path) -> None:
     assert in_wheel == {f"gateway/sql/{name}" for name in expected}
 
 
+def test_the_wheel_carries_every_dashboard_file(dist: Path) -> None:
+    # package-data in pyproject.toml lists the dashboard's files by pattern; a new kind of
+    # asset (a vendored library, a font) that no pattern matches would be left out silently.
+    expected = {f"gateway/web/static/{p.relative_to(STATIC_DIR)}" for p in STATIC_DIR.rglob("*") if p.is_file()}
+    assert "gateway/web/static/gtr.html" in expected
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        in_wheel = {name for name in archive.namelist() if name.startswith("gateway/web/static/")}
+    assert in_wheel == expected
+
+
 def test_the_installed_package_reads_its_own_sql_not_the_checkouts(installed: Installed, elsewhere: Path) -> None:
     probe = subprocess.run(
         [str(installed.venv / "bin" / "python"), "-c",
-         "import gateway, gateway.sqlfiles as s; print(gateway.__file__); print(s.SQL_DIR)"],
+         "import gateway, gateway.db.sqlfiles as s; print(gateway.__file__); print(s.SQL_DIR)"],
         cwd=elsewhere, env=installed.env, capture_output=True, text=True, timeout=60, check=True)
     package_file, sql_dir = (Path(line) for line in probe.stdout.split())
     assert package_file.resolve().is_relative_to(installed.venv.resolve()), package_file

@@ -15,11 +15,11 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from gateway.app import init_app
-from gateway.dashboard import setup_dashboard
-from gateway.dburl import DatabaseUrl
-from gateway.limits import make_runner
+from gateway.db.dburl import DatabaseUrl
 from gateway.settings import Settings
+from gateway.web.app import init_app
+from gateway.web.dashboard import setup_dashboard
+from gateway.web.limits import make_runner
 from tests.gateway.harness import serving_url
 
 T = TypeVar("T")

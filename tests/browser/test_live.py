@@ -10,8 +10,8 @@ import time
 
 from playwright.sync_api import Locator, Page, expect
 
-from gateway import demo
-from gateway.procedures import Database
+from gateway.commands import demo
+from gateway.db.procedures import Database
 from tests.browser.conftest import SCREENSHOTS, Desk, OpenView
 from tests.browser.gatewayrun import GatewayThread
 from tests.gateway.harness import last_outbox_id, make_token

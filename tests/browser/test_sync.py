@@ -1,4 +1,4 @@
-"""The dashboard's sync logic (gateway/static/js/live.js) in the browser, with a stand-in
+"""The dashboard's sync logic (gateway/web/static/js/live.js) in the browser, with a stand-in
 WebSocket and API, for the orderings a live test cannot force: duplicates and stale ids
 from the socket, a snapshot older than what was already applied (replayed from the
 buffer, for GTR's consecutive ids and an asesor's gapped ones), a buffer that no longer

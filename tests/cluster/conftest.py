@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from gateway.dburl import DatabaseUrl
-from gateway.migrate import migrate
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.migrate import migrate
 from tests.cluster.group import Group, Member
 from tests.dbserver import create_database, throwaway_name
 from tests.gateway.harness import AppAccount, forget_app_login, grant_app_account

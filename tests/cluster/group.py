@@ -25,7 +25,7 @@ import uuid
 
 import mysql.connector
 
-from gateway.embedded import free_port
+from gateway.db.embedded import free_port
 from tests.engines.servers import ENGINES, ChrootServer, EngineError, Started, build_root
 
 ENGINE = ENGINES["mysql-9.7"]

@@ -1,5 +1,5 @@
 """A MariaDB primary with one GTID replica (classic asynchronous replication), from the
-machine's own ``mariadbd``, each an :class:`~gateway.embedded.EmbeddedServer` in a private
+machine's own ``mariadbd``, each an :class:`~gateway.db.embedded.EmbeddedServer` in a private
 folder on its own loopback port::
 
     with ReplicatedPair(tmp_path) as pair:
@@ -19,7 +19,7 @@ from typing import Any
 
 import mysql.connector
 
-from gateway.embedded import EmbeddedServer
+from gateway.db.embedded import EmbeddedServer
 from tests.engines.servers import Started
 
 REPLICATION_USER = "seg_repl"

@@ -18,7 +18,7 @@ import aiohttp
 import mysql.connector
 import pytest
 
-from gateway.sqlfiles import load_objects
+from gateway.db.sqlfiles import load_objects
 from tests.cluster.conftest import Cluster
 from tests.cluster.group import Member
 from tests.gateway.harness import Api, GatewayProcess, make_token, run

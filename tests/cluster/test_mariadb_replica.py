@@ -14,8 +14,8 @@ import aiohttp
 import mysql.connector
 import pytest
 
-from gateway.migrate import migrate
-from gateway.sqlfiles import load_objects
+from gateway.db.migrate import migrate
+from gateway.db.sqlfiles import load_objects
 from tests.cluster.replication import ReplicatedPair
 from tests.dbserver import create_database
 from tests.gateway.harness import Api, GatewayProcess, forget_app_login, grant_app_account, make_token, run, serving_url

@@ -30,8 +30,8 @@ from typing import Self
 
 import mysql.connector
 
-from gateway.dburl import DatabaseUrl
-from gateway.embedded import free_port
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.embedded import free_port
 
 CACHE = Path(os.environ.get("SEGUIMIENTO_ENGINE_CACHE", "/var/cache/seguimiento/engines"))
 BUILD_ROOTS = Path(__file__).resolve().with_name("build-roots")

@@ -13,11 +13,11 @@ import requests
 import schemathesis
 from aiohttp import web
 
-from gateway import dashboard
-from gateway.app import init_app
-from gateway.openapi import document, error_codes, openapi_path, refusals
-from gateway.routes import ROUTES
 from gateway.settings import Settings
+from gateway.web import dashboard
+from gateway.web.app import init_app
+from gateway.web.openapi import document, error_codes, openapi_path, refusals
+from gateway.web.routes import ROUTES
 from tests.browser.gatewayrun import GatewayThread
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"

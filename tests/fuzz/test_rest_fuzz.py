@@ -48,8 +48,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from gateway.openapi import document, error_codes, openapi_path
-from gateway.routes import ROUTES
+from gateway.web.openapi import document, error_codes, openapi_path
+from gateway.web.routes import ROUTES
 from tests.browser.gatewayrun import GatewayThread
 from tests.fuzz.conftest import World, describe, examples_per_route, fuzz_seed, seed, snapshot
 from tests.reliability.recording import Record

@@ -34,7 +34,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
-from gateway.models import BIGINT_MAX
+from gateway.web.models import BIGINT_MAX
 from tests.fuzz.conftest import FUZZ_AUTH_FAILURES, World, examples_per_route, fuzz_seed, snapshot
 from tests.gateway.harness import Api, Listener, last_outbox_id, listen, run, running_gateway
 from tests.reliability.recording import Record

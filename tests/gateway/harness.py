@@ -37,14 +37,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from gateway import grants
-from gateway.app import init_app
-from gateway.auth import new_token, token_sha256
-from gateway.dburl import DatabaseUrl
-from gateway.keys import METRICS
-from gateway.limits import make_runner
-from gateway.migrate import migrate
+from gateway.db import grants
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.migrate import migrate
 from gateway.settings import Settings
+from gateway.web.app import init_app
+from gateway.web.auth import new_token, token_sha256
+from gateway.web.keys import METRICS
+from gateway.web.limits import make_runner
 from tests.support import Db
 
 P = ParamSpec("P")

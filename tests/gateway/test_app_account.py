@@ -3,8 +3,8 @@ exactly the procedures the gateway can call: none missing (a route would answer 
 1370 in production), none extra (a right nobody uses is a right an intruder gets).
 
 What the gateway can call is derived from the code, not listed again: the modules that
-serving loads (``gateway.app`` and ``gateway.server``, with everything they import, which
-holds the route table), the catalogue functions of ``gateway/procedures.py`` they name, and
+serving loads (``gateway.web.app`` and ``gateway.web.server``, with everything they import, which
+holds the route table), the catalogue functions of ``gateway/db/procedures.py`` they name, and
 the one procedure each of those functions CALLs. The SQL says which procedures exist.
 """
 
@@ -18,14 +18,14 @@ from pathlib import Path
 
 import aiohttp
 
-from gateway import grants
-from gateway.routes import ROUTES
-from gateway.sqlfiles import SQL_DIR, load_objects
+from gateway.db import grants
+from gateway.db.sqlfiles import SQL_DIR, load_objects
+from gateway.web.routes import ROUTES
 from tests.gateway.conftest import People
 from tests.gateway.harness import Api, AppAccount, run, running_gateway
 from tests.support import Db
 
-PACKAGE = Path(grants.__file__).parent
+PACKAGE = Path(grants.__file__).parent  # gateway/db, the database port
 PROCEDURE_NAME = re.compile(r"^sp_[a-z0-9_]+$")
 PROCEDURE_GRANT = re.compile(r"^GRANT EXECUTE ON PROCEDURE `([^`]+)`\.`([^`]+)` TO ", re.IGNORECASE)
 USAGE_GRANT = re.compile(r"^GRANT USAGE ON \*\.\* TO ", re.IGNORECASE)
@@ -34,14 +34,15 @@ USAGE_GRANT = re.compile(r"^GRANT USAGE ON \*\.\* TO ", re.IGNORECASE)
 def serving_modules() -> dict[str, Path]:
     """The gateway's modules that a serving process loads, by name (a fresh interpreter, so
     the admin tools this test process imported do not count)."""
-    code = ("import sys, gateway.app, gateway.server\n"
-            "print('\\n'.join(sorted(m for m in sys.modules if m.startswith('gateway.'))))")
-    names = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    return {name: PACKAGE / (name.removeprefix("gateway.").replace(".", "/") + ".py") for name in names}
+    code = ("import sys, gateway.web.app, gateway.web.server\n"
+            "print('\\n'.join(f'{m} {sys.modules[m].__file__}' for m in sorted(sys.modules)"
+            " if m.startswith('gateway.')))")
+    lines = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return {name: Path(path) for name, path in (line.split(" ", 1) for line in lines.splitlines())}
 
 
 def catalogue() -> dict[str, str]:
-    """Each catalogue function of gateway/procedures.py -> the procedure it CALLs."""
+    """Each catalogue function of gateway/db/procedures.py -> the procedure it CALLs."""
     tree = ast.parse((PACKAGE / "procedures.py").read_text(encoding="utf-8"))
     found: dict[str, str] = {}
     for node in tree.body:
@@ -58,12 +59,12 @@ def named_procedures(path: Path, functions: dict[str, str]) -> set[str]:
     """The procedures one module can call: through the catalogue (``procedures.f`` or an
     imported ``f``), or by name in a string of its own."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    aliases = {"procedures"}  # `from gateway import procedures` (as ...)
+    aliases = {"procedures"}  # `from gateway.db import procedures` (as ...)
     called: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "gateway":
+        if isinstance(node, ast.ImportFrom) and node.module == "gateway.db":
             aliases |= {a.asname or a.name for a in node.names if a.name == "procedures"}
-        elif isinstance(node, ast.ImportFrom) and node.module == "gateway.procedures":
+        elif isinstance(node, ast.ImportFrom) and node.module == "gateway.db.procedures":
             called |= {functions[a.name] for a in node.names if a.name in functions}
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
@@ -77,13 +78,13 @@ def named_procedures(path: Path, functions: dict[str, str]) -> set[str]:
 def gateway_procedures() -> set[str]:
     """Every procedure the serving gateway can call."""
     modules = serving_modules()
-    assert "gateway.routes" in modules and "gateway.tailer" in modules, modules
+    assert "gateway.web.routes" in modules and "gateway.web.tailer" in modules, modules
     for route in ROUTES:  # the route table is inside what is scanned
         assert route.handler.__module__ in modules, route
     functions = catalogue()
     called: set[str] = set()
     for name, path in modules.items():
-        if name != "gateway.procedures":  # its functions count only where they are used
+        if name != "gateway.db.procedures":  # its functions count only where they are used
             called |= named_procedures(path, functions)
     return called
 
@@ -111,7 +112,7 @@ def test_the_derivation_sees_the_routes_the_tailer_and_the_token_check() -> None
     assert {"sp_listar_clientes", "sp_outbox_leer", "sp_outbox_limites", "sp_validar_token",
             "sp_estado_servidor", "sp_importar_lote"} <= called
     # Admin tools (token create, demo) are not loaded by a serving gateway; the sweep is,
-    # for a primary whose event does not run (gateway/sweeper.py).
+    # for a primary whose event does not run (gateway/web/sweeper.py).
     assert not called & {"sp_crear_token", "sp_revocar_token", "sp_configurar"}
     assert "sp_barrido_seguimiento" in called
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from gateway import http_errors
-from gateway.errors import CATALOGUE
+from gateway.db.errors import CATALOGUE
+from gateway.web import http_errors
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 ROW = re.compile(r"^\| (\d{3}) \| `([a-z_]+)` \| (\d{5}|gateway) \|", re.MULTILINE)

@@ -16,8 +16,8 @@ import aiohttp
 import pytest
 from aiohttp._websocket.writer import WebSocketWriter
 
-from gateway.keys import HUB
-from gateway.tailer import encode_message, text_frame
+from gateway.web.keys import HUB
+from gateway.web.tailer import encode_message, text_frame
 from tests.gateway.conftest import People
 from tests.gateway.harness import (
     Api,

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from gateway import procedures
-from gateway.procedures import Database, DatabaseUnavailable
+from gateway.db import procedures
+from gateway.db.procedures import Database, DatabaseUnavailable
 from gateway.settings import Settings
 from tests.gateway.harness import AppAccount, free_port, run, serving_url
 from tests.support import Db

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.metrics import Metrics
-from gateway.procedures import Database
-from gateway.tailer import Hub, Tailer
+from gateway.db.procedures import Database
+from gateway.web.metrics import Metrics
+from gateway.web.tailer import Hub, Tailer
 from tests.gateway.harness import run
 from tests.support import Db
 

@@ -1,4 +1,4 @@
-"""The gateway follows the sweep (gateway/sweeper.py): when the primary's sweep event does
+"""The gateway follows the sweep (gateway/web/sweeper.py): when the primary's sweep event does
 not run, as on a primary promoted from a replica, the gateway runs the sweep itself; when it
 does run, the gateway leaves it alone; and a sweep running elsewhere keeps the gateway's out."""
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from gateway.keys import METRICS
-from gateway.procedures import Database
-from gateway.sweeper import needs_gateway_sweep
+from gateway.db.procedures import Database
+from gateway.web.keys import METRICS
+from gateway.web.sweeper import needs_gateway_sweep
 from tests.gateway.harness import AppAccount, run, running_gateway, serving_url
 from tests.support import Db, connect
 from tests.test_sweep import make_idle

@@ -17,11 +17,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from gateway import procedures
-from gateway.dburl import DatabaseUrl
-from gateway.embedded import EmbeddedServer
-from gateway.migrate import migrate
-from gateway.procedures import Database, SslMode, TlsRequired, certificate_names
+from gateway.db import procedures
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.embedded import EmbeddedServer
+from gateway.db.migrate import migrate
+from gateway.db.procedures import Database, SslMode, TlsRequired, certificate_names
 from tests.gateway.harness import Api, make_token, run, running_gateway
 from tests.support import Db
 

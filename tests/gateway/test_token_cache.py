@@ -1,4 +1,4 @@
-"""One database call per request: the per-process token cache (gateway/sessions.py), and the
+"""One database call per request: the per-process token cache (gateway/web/sessions.py), and the
 outbox events that drop it."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
-from gateway.keys import HUB, METRICS, TOKEN_CACHE
-from gateway.procedures import OutboxEvent
-from gateway.sessions import CLOSE_SESSION_ENDED, Identity, SessionEnd, TokenCache, session_end
+from gateway.db.procedures import OutboxEvent
+from gateway.web.keys import HUB, METRICS, TOKEN_CACHE
+from gateway.web.sessions import CLOSE_SESSION_ENDED, Identity, SessionEnd, TokenCache, session_end
 from tests.gateway.conftest import People
 from tests.gateway.harness import Api, Gateway, error_code, make_token, run, running_gateway, wait_for
 from tests.support import Db

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import aiohttp
 
-from gateway.embedded import EmbeddedServer
+from gateway.db.embedded import EmbeddedServer
 from tests.gateway.harness import Api, GatewayProcess, listen, make_token, run, wait_for
 from tests.privateserver import private_server
 from tests.reliability.recording import Record

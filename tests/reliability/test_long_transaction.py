@@ -12,7 +12,7 @@ transaction waits behind the lock (measured), transactions that write no event
 committed event once, in id order: the tailer neither skips the held id nor reorders.
 
 Past ``innodb_lock_wait_timeout`` the waiting writers give up with error 1205: the gateway
-answers 503 ``database_busy`` (gateway/http_errors.py) and a direct caller gets 1205 itself;
+answers 503 ``database_busy`` (gateway/web/http_errors.py) and a direct caller gets 1205 itself;
 either way the procedure's exit handler rolls the whole call back. The gateway's sessions
 take the server's global lock wait timeout, so this test runs on a private server where it
 sets ``SET GLOBAL innodb_lock_wait_timeout`` low before starting the gateway.

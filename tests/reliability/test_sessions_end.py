@@ -27,8 +27,8 @@ from typing import Any
 
 import aiohttp
 
-from gateway.auth import new_token, token_sha256
-from gateway.sessions import CLOSE_SESSION_ENDED
+from gateway.web.auth import new_token, token_sha256
+from gateway.web.sessions import CLOSE_SESSION_ENDED
 from tests.gateway.conftest import People
 from tests.gateway.harness import Api, GatewayProcess, run
 from tests.reliability.recording import Record

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import aiohttp
 
-from gateway.dburl import DatabaseUrl
+from gateway.db.dburl import DatabaseUrl
 from tests.gateway.harness import Api, GatewayProcess, last_outbox_id, make_token, run
 from tests.privateserver import private_server
 from tests.reliability.dashboards import Dashboard, compare, expected_ids, totals

@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 import mysql.connector
 
-from gateway.dburl import DatabaseUrl
+from gateway.db.dburl import DatabaseUrl
 from tests.gateway.harness import Api, Json, error_code
 from tests.support import Db, call, connect
 

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from gateway import procedures
-from gateway.dburl import DatabaseUrl
-from gateway.procedures import Database, DatabaseError
+from gateway.db import procedures
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.procedures import Database, DatabaseError
 
 BATCH_SIZE = 5000  # rows per transaction: ~1 MB of JSON, well under max_allowed_packet
 CONTACT_COLUMNS = ("nombre", "telefono")
@@ -230,7 +230,7 @@ class ProgressBar:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.cli import add_database_url
+    from gateway.commands.cli import add_database_url
 
     add_database_url(parser)
     parser.add_argument("csv_file", type=Path, metavar="FILE.csv",
@@ -262,7 +262,7 @@ def read_whole_file(path: Path) -> bytes:
 
 def main(args: argparse.Namespace) -> int:
     """``seguimiento import``: exit 0 when every row loaded, 1 when some were rejected."""
-    from gateway.cli import CommandError
+    from gateway.commands.cli import CommandError
 
     url = DatabaseUrl.from_args_or_env(args.database_url)
     try:

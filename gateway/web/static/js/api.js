@@ -45,8 +45,8 @@ export class ApiError extends Error {
   }
 }
 
-// Spanish wording for each error code the gateway answers with (gateway/errors.py and
-// gateway/http_errors.py). The server's own message is shown beside it as the detail.
+// Spanish wording for each error code the gateway answers with (gateway/db/errors.py and
+// gateway/web/http_errors.py). The server's own message is shown beside it as the detail.
 const MESSAGES = {
   unauthorized: "El token no es válido o fue revocado.",
   forbidden: "Este token no permite esa acción.",

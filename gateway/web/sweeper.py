@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gateway import procedures
-from gateway.metrics import Metrics
-from gateway.procedures import Database, DatabaseError
+from gateway.db import procedures
+from gateway.db.procedures import Database, DatabaseError
+from gateway.web.metrics import Metrics
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from aiohttp import ClientPayloadError, web
 from aiohttp.streams import EofStream
 from aiohttp.web_protocol import RequestHandler
 
-from gateway.http_errors import ApiError, HttpError
-from gateway.models import ErrorBody, ErrorDetail
 from gateway.settings import Settings
+from gateway.web.http_errors import ApiError, HttpError
+from gateway.web.models import ErrorBody, ErrorDetail
 
 
 def _refusal_bytes(error: HttpError) -> bytes:

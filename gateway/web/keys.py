@@ -7,12 +7,12 @@ import weakref
 
 from aiohttp import web
 
-from gateway.limits import AuthFailures
-from gateway.metrics import Metrics
-from gateway.procedures import Database
-from gateway.sessions import TokenCache
+from gateway.db.procedures import Database
 from gateway.settings import Settings
-from gateway.tailer import Hub, Tailer
+from gateway.web.limits import AuthFailures
+from gateway.web.metrics import Metrics
+from gateway.web.sessions import TokenCache
+from gateway.web.tailer import Hub, Tailer
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
@@ -23,5 +23,5 @@ SOCKETS = web.AppKey("sockets", weakref.WeakSet[web.WebSocketResponse])
 AUTH_FAILURES = web.AppKey("auth_failures", AuthFailures)
 # Open WebSockets per token id (SEGUIMIENTO_WS_MAX_PER_TOKEN caps them).
 SOCKETS_PER_TOKEN = web.AppKey("sockets_per_token", collections.Counter[int])
-# Validated tokens, dropped by the outbox events that end sessions (gateway/sessions.py).
+# Validated tokens, dropped by the outbox events that end sessions (gateway/web/sessions.py).
 TOKEN_CACHE = web.AppKey("token_cache", TokenCache)

@@ -4,12 +4,12 @@ A token arrives in ``Authorization: Bearer <token>`` or, on ``/ws`` only (browse
 WebSockets cannot set headers), in a ``token`` query parameter: anywhere else a query token
 is refused, since URLs end up in proxy and server logs. The database keeps only its SHA-256
 (``sp_crear_token``), and ``sp_validar_token`` says whose it is. Its answer is remembered
-per process (:class:`gateway.sessions.TokenCache`) until the outbox event that ends the
+per process (:class:`gateway.web.sessions.TokenCache`) until the outbox event that ends the
 session (revocation, expiry, the asesor's deactivation) is read, within the tailer's poll,
 so a request costs one database call and an ended session stops within that poll.
 
 Failed lookups (malformed or unknown tokens, cached or not) are counted per client address
-(:class:`gateway.limits.AuthFailures`); an address over the limit is answered 429 before
+(:class:`gateway.web.limits.AuthFailures`); an address over the limit is answered 429 before
 any database call, so sending random tokens buys no database work.
 """
 
@@ -24,10 +24,10 @@ from typing import Literal
 
 from aiohttp import web
 
-from gateway import procedures
-from gateway.http_errors import forbidden, unauthorized
-from gateway.keys import AUTH_FAILURES, DATABASE, TOKEN_CACHE
-from gateway.sessions import Identity, Missing
+from gateway.db import procedures
+from gateway.web.http_errors import forbidden, unauthorized
+from gateway.web.keys import AUTH_FAILURES, DATABASE, TOKEN_CACHE
+from gateway.web.sessions import Identity, Missing
 
 TOKEN_PREFIX = "seg_"
 # Tokens this gateway makes are seg_ + 43 url-safe characters; a deployment may record

@@ -22,7 +22,7 @@ log = logging.getLogger("gateway")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.cli import add_database_url
+    from gateway.commands.cli import add_database_url
 
     add_database_url(parser)
     parser.add_argument("--host", help="address to listen on (default: $SEGUIMIENTO_HOST or 127.0.0.1)")
@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``seguimiento serve``."""
-    from gateway.cli import CommandError
+    from gateway.commands.cli import CommandError
 
     if args.settings is not None and not args.settings.is_file():
         raise CommandError(f"no settings file {args.settings}")
@@ -61,8 +61,8 @@ def main(args: argparse.Namespace) -> int:
 
 async def serve(settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT; prints ``listening on http://HOST:PORT`` once ready."""
-    from gateway.app import init_app
-    from gateway.limits import make_runner
+    from gateway.web.app import init_app
+    from gateway.web.limits import make_runner
 
     app = init_app(settings)
     runner = make_runner(app, settings)

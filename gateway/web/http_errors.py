@@ -1,7 +1,7 @@
 """From any failure to an HTTP answer: the one mapping, and the one error body shape.
 
 Every error the gateway answers has the body ``{"error": {"code": <slug>, "message": <text>}}``.
-Procedure refusals take their status and slug from the catalogue in :mod:`gateway.errors`;
+Procedure refusals take their status and slug from the catalogue in :mod:`gateway.db.errors`;
 nothing here matches on message text and nothing ever answers a stack trace.
 """
 
@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from pydantic import ValidationError
 
-from gateway.errors import CATALOGUE
-from gateway.models import ErrorBody, ErrorDetail
-from gateway.procedures import (
+from gateway.db.errors import CATALOGUE
+from gateway.db.procedures import (
     DatabaseBusy,
     DatabaseUnavailable,
     ProcedureRefused,
     UnexpectedDatabaseError,
 )
+from gateway.web.models import ErrorBody, ErrorDetail
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class HttpError:
     headers: dict[str, str] = field(default_factory=dict)
 
     def response(self) -> web.Response:
-        # The body's model is also its schema in /openapi.json (gateway/openapi.py).
+        # The body's model is also its schema in /openapi.json (gateway/web/openapi.py).
         return web.json_response(
             ErrorBody(error=ErrorDetail(code=self.code, message=self.message)).model_dump(),
             status=self.status,

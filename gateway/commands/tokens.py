@@ -14,10 +14,10 @@ import argparse
 import asyncio
 import re
 
-from gateway import procedures
-from gateway.auth import new_token, token_sha256
-from gateway.dburl import DatabaseUrl
-from gateway.procedures import Database, DatabaseError
+from gateway.db import procedures
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.procedures import Database, DatabaseError
+from gateway.web.auth import new_token, token_sha256
 
 _TTL = re.compile(r"^([0-9]{1,9})([smhd])$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -38,7 +38,7 @@ def parse_ttl(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.cli import add_database_url
+    from gateway.commands.cli import add_database_url
 
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="create a token and print it")
@@ -56,7 +56,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``seguimiento token create|revoke``."""
-    from gateway.cli import CommandError
+    from gateway.commands.cli import CommandError
 
     url = DatabaseUrl.from_args_or_env(args.database_url)
     if args.action == "create":

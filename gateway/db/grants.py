@@ -32,11 +32,11 @@ from dataclasses import dataclass
 
 import mysql.connector
 
-from gateway.dburl import DatabaseUrl
+from gateway.db.dburl import DatabaseUrl
 
 # The procedures the gateway calls. Token administration (sp_crear_token, sp_revocar_token)
 # and the purge are left to DBAs and the events; the sweep is the event's, and the
-# gateway's when the primary's event does not run (gateway/sweeper.py: after a failover).
+# gateway's when the primary's event does not run (gateway/web/sweeper.py: after a failover).
 APP_PROCEDURES = (
     "sp_crear_asesor", "sp_listar_asesores", "sp_desactivar_asesor", "sp_activar_asesor",
     "sp_cargar_cliente", "sp_importar_lote", "sp_derivar_cliente",
@@ -111,7 +111,7 @@ def render_script(database: str, accounts: dict[str, Account]) -> str:
 
 def anonymous_accounts(url: DatabaseUrl) -> list[Account]:
     """The server's accounts with an empty user name."""
-    from gateway.migrate import connect
+    from gateway.db.migrate import connect
 
     conn = connect(url, database=False)
     try:
@@ -142,7 +142,7 @@ def apply(url: DatabaseUrl, accounts: dict[str, Account], passwords: dict[str, s
     once. The caller then runs migrate, which installs objects under the owner and grants.
     Refused (:class:`GrantsError`), changing nothing, on a server with anonymous accounts.
     """
-    from gateway.migrate import connect
+    from gateway.db.migrate import connect
 
     refuse_anonymous_accounts(url, accounts)
     generated: dict[str, str] = {}
@@ -178,7 +178,7 @@ def recorded_accounts(conn: object) -> dict[str, Account]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.cli import add_database_url
+    from gateway.commands.cli import add_database_url
 
     add_database_url(parser)
     parser.add_argument("--prefix", default="seguimiento",
@@ -191,8 +191,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from gateway.cli import CommandError
-    from gateway.migrate import MigrationError, migrate
+    from gateway.commands.cli import CommandError
+    from gateway.db.migrate import MigrationError, migrate
 
     url = DatabaseUrl.from_args_or_env(args.database_url)
     accounts = accounts_for(args.prefix, args.host)

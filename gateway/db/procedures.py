@@ -27,8 +27,8 @@ import mysql.connector
 import mysql.connector.aio
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
-from gateway.dburl import DatabaseUrl
-from gateway.errors import ErrorCode
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.errors import ErrorCode
 
 # ---------------------------------------------------------------------------------------
 # Domain exceptions

@@ -13,10 +13,10 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway import procedures
-from gateway.auth import new_token, token_sha256
-from gateway.privatefiles import write_private
-from gateway.procedures import Database
+from gateway.db import procedures
+from gateway.db.privatefiles import write_private
+from gateway.db.procedures import Database
+from gateway.web.auth import new_token, token_sha256
 
 ASESORES = ("Ana Torres", "Bruno Díaz", "Carla Rojas", "Diego Salas")
 NOMBRES = ("Lucía", "Mateo", "Valentina", "Santiago", "Camila", "Sebastián", "Isabella", "Nicolás",

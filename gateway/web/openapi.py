@@ -1,6 +1,6 @@
 """The gateway's OpenAPI 3.1 description, served at ``GET /openapi.json``.
 
-Built from the route table (``gateway.routes.ROUTES``) and the very pydantic models the
+Built from the route table (``gateway.web.routes.ROUTES``) and the very pydantic models the
 handlers parse and answer with: request bodies and query strings in pydantic's
 validation mode, answers in its serialization mode, every error as the one error body
 (``ErrorBody``) with the codes docs/api.md lists for its status. Nothing here is written
@@ -25,11 +25,11 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 import gateway
-from gateway.errors import CATALOGUE
-from gateway.models import ErrorBody, Id
+from gateway.db.errors import CATALOGUE
+from gateway.web.models import ErrorBody, Id
 
 if TYPE_CHECKING:
-    from gateway.routes import Route
+    from gateway.web.routes import Route
 
 REF = "#/components/schemas/{model}"
 BEARER = "bearerAuth"

@@ -19,13 +19,16 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import BaseModel
 
-from gateway import importer, openapi, procedures
-from gateway.auth import Caller, authenticate, bearer_token
-from gateway.errors import ErrorCode
-from gateway.http_errors import ApiError, forbidden, http_error, invalid
-from gateway.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, SOCKETS_PER_TOKEN, TAILER, TOKEN_CACHE
-from gateway.limits import read_body
-from gateway.models import (
+from gateway.commands import importer
+from gateway.db import procedures
+from gateway.db.errors import ErrorCode
+from gateway.db.procedures import Cliente, DatabaseError, ProcedureRefused
+from gateway.web import openapi
+from gateway.web.auth import Caller, authenticate, bearer_token
+from gateway.web.http_errors import ApiError, forbidden, http_error, invalid
+from gateway.web.keys import DATABASE, HUB, METRICS, SETTINGS, SOCKETS, SOCKETS_PER_TOKEN, TAILER, TOKEN_CACHE
+from gateway.web.limits import read_body
+from gateway.web.models import (
     BIGINT_MAX,
     Ack,
     ActualizarCliente,
@@ -53,8 +56,7 @@ from gateway.models import (
     WebSocketQuery,
     Yo,
 )
-from gateway.procedures import Cliente, DatabaseError, ProcedureRefused
-from gateway.tailer import Subscriber
+from gateway.web.tailer import Subscriber
 
 M = TypeVar("M", bound=BaseModel)
 A = TypeVar("A", bound=AsesorRequest)
@@ -84,7 +86,7 @@ class Route:
     status: int = 200  # the answer on success
     response: type[BaseModel] | None = None  # None: the media type's generic schema
     response_media_type: str = "application/json"
-    # Refusals beyond those the shape implies (see gateway/openapi.py: a body implies
+    # Refusals beyond those the shape implies (see gateway/web/openapi.py: a body implies
     # 400/413/422, a token 401, a role 403, an id 404, the database 500/503).
     refusals: tuple[int, ...] = ()
     error_bodies: dict[int, type[BaseModel]] = field(default_factory=dict)  # not ErrorBody at that status
@@ -186,7 +188,7 @@ async def derivar_cliente(request: web.Request) -> web.Response:
 
 
 async def importar_csv(request: web.Request) -> web.Response:
-    """Bulk import of a CSV body (see gateway/importer.py), GTR only. The body may be far
+    """Bulk import of a CSV body (see gateway/commands/importer.py), GTR only. The body may be far
     larger than other requests (import_max_bytes), so it is read here with its own cap.
 
     Nothing is loaded until the whole body has arrived: a body over the cap is 413, one

@@ -20,8 +20,8 @@ from pathlib import Path
 # non-editable install has no checkout beside it. The copy exists only in built packages,
 # never in the source tree (setup.py writes it into the build directory), so a checkout can
 # never read a stale copy instead of the files being edited.
-PACKAGED_SQL_DIR = Path(__file__).resolve().parent / "sql"
-CHECKOUT_SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+PACKAGED_SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+CHECKOUT_SQL_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
 SQL_DIR = PACKAGED_SQL_DIR if PACKAGED_SQL_DIR.is_dir() else CHECKOUT_SQL_DIR
 
 # Folder under sql/ -> the object kind, in install order (events call procedures).

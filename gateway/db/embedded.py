@@ -36,9 +36,9 @@ from typing import Any
 
 import mysql.connector
 
-from gateway import grants
-from gateway.dburl import DatabaseUrl
-from gateway.privatefiles import private_dir, read_or_create_secret
+from gateway.db import grants
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.privatefiles import private_dir, read_or_create_secret
 
 SERVER_BINARIES = ("mariadbd", "mysqld")
 SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/usr/local/mysql/bin"])
@@ -253,7 +253,7 @@ class EmbeddedServer:
 
         Idempotent: each run sets the passwords kept in ``secrets/`` again.
         """
-        from gateway.migrate import migrate
+        from gateway.db.migrate import migrate
 
         admin = self.url
         accounts = grants.accounts_for(prefix)

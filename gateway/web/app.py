@@ -16,9 +16,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import WSCloseCode, web
 
-from gateway.dashboard import setup_dashboard
-from gateway.http_errors import http_error
-from gateway.keys import (
+from gateway.db.procedures import CallObserver, Database
+from gateway.settings import Settings
+from gateway.web.dashboard import setup_dashboard
+from gateway.web.http_errors import http_error
+from gateway.web.keys import (
     AUTH_FAILURES,
     DATABASE,
     HUB,
@@ -29,14 +31,12 @@ from gateway.keys import (
     TAILER,
     TOKEN_CACHE,
 )
-from gateway.limits import AuthFailures
-from gateway.metrics import Metrics
-from gateway.procedures import CallObserver, Database
-from gateway.routes import setup_routes
-from gateway.sessions import TokenCache
-from gateway.settings import Settings
-from gateway.sweeper import follow
-from gateway.tailer import Hub, Tailer, close_socket, gauges
+from gateway.web.limits import AuthFailures
+from gateway.web.metrics import Metrics
+from gateway.web.routes import setup_routes
+from gateway.web.sessions import TokenCache
+from gateway.web.sweeper import follow
+from gateway.web.tailer import Hub, Tailer, close_socket, gauges
 
 log = logging.getLogger(__name__)
 

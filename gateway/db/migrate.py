@@ -26,9 +26,9 @@ import mysql.connector
 from mysql.connector.abstracts import MySQLConnectionAbstract
 from yoyo import get_backend, read_migrations
 
-from gateway import grants
-from gateway.dburl import DatabaseUrl
-from gateway.sqlfiles import SQL_DIR, SqlFilesMissingError, SqlObject, load_objects
+from gateway.db import grants
+from gateway.db.dburl import DatabaseUrl
+from gateway.db.sqlfiles import SQL_DIR, SqlFilesMissingError, SqlObject, load_objects
 
 LOCK_TIMEOUT_S = 300
 
@@ -39,14 +39,14 @@ SQL_MODE = ("ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.cli import add_database_url
+    from gateway.commands.cli import add_database_url
 
     add_database_url(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     """``seguimiento migrate``."""
-    from gateway.cli import CommandError
+    from gateway.commands.cli import CommandError
 
     url = DatabaseUrl.from_args_or_env(args.database_url)
     try:

@@ -41,10 +41,10 @@ from typing import Any, Literal
 
 from aiohttp import WSCloseCode, web
 
-from gateway import procedures
-from gateway.metrics import Metrics
-from gateway.procedures import DatabaseError, OutboxEvent
-from gateway.sessions import CLOSE_SESSION_ENDED, SessionEnd, TokenCache, session_end
+from gateway.db import procedures
+from gateway.db.procedures import DatabaseError, OutboxEvent
+from gateway.web.metrics import Metrics
+from gateway.web.sessions import CLOSE_SESSION_ENDED, SessionEnd, TokenCache, session_end
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ class Metrics:
         self.events_delivered = 0
         self.events_read = 0
         self.socket_drops: dict[str, int] = defaultdict(int)
-        # Sweeps this gateway ran because the primary's own event did not (gateway/sweeper.py).
+        # Sweeps this gateway ran because the primary's own event did not (gateway/web/sweeper.py).
         self.gateway_sweeps = 0
         self.gateway_swept = 0
         # Read when rendering: live values owned by other objects.
@@ -92,7 +92,7 @@ _GAUGE_HELP = {
     "seguimiento_outbox_tailed_id": "The last outbox id this gateway delivered.",
     "seguimiento_outbox_tail_lag_seconds": "Seconds since the tailer last read the outbox successfully.",
     "seguimiento_database_up": "1 when the last database call reached the server, else 0.",
-    "seguimiento_token_cache_entries": "Tokens (live and unknown) this process remembers (gateway/sessions.py).",
+    "seguimiento_token_cache_entries": "Tokens (live and unknown) this process remembers (gateway/web/sessions.py).",
 }
 
 

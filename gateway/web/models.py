@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from gateway.procedures import Asesor, Cliente, Estado, Historial
+from gateway.db.procedures import Asesor, Cliente, Estado, Historial
 
 BIGINT_MAX = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=BIGINT_MAX)]
@@ -233,7 +233,7 @@ class ErrorDetail(Response):
 
 
 class ErrorBody(Response):
-    """Every error answer of the gateway (gateway/http_errors.py builds it)."""
+    """Every error answer of the gateway (gateway/web/http_errors.py builds it)."""
 
     error: ErrorDetail
 

@@ -19,18 +19,18 @@ from pathlib import Path
 import mysql.connector
 from pydantic import ValidationError
 
-from gateway import demo
-from gateway.dburl import ENV_VAR, DatabaseUrl
-from gateway.embedded import EmbeddedServer, EmbeddedServerError
-from gateway.migrate import MigrationError, migrate
-from gateway.procedures import Database, DatabaseError
+from gateway.commands import demo
+from gateway.db.dburl import ENV_VAR, DatabaseUrl
+from gateway.db.embedded import EmbeddedServer, EmbeddedServerError
+from gateway.db.migrate import MigrationError, migrate
+from gateway.db.procedures import Database, DatabaseError
 from gateway.settings import Settings, load_settings
 
 DEFAULT_DATA_DIR = Path("var/db")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from gateway.cli import add_database_url
+    from gateway.commands.cli import add_database_url
 
     add_database_url(parser)
     parser.add_argument("--host", help="address to listen on (default: 127.0.0.1)")
@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """``seguimiento run``."""
-    from gateway.cli import CommandError
+    from gateway.commands.cli import CommandError
 
     configured = args.database_url or os.environ.get(ENV_VAR)
     embedded: EmbeddedServer | None = None
@@ -85,7 +85,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _run(settings: Settings, url: DatabaseUrl, *, tokens_file: Path | None, load_demo: bool) -> None:
-    from gateway.server import serve
+    from gateway.web.server import serve
 
     db = Database(url, size=1)
     try:

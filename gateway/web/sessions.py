@@ -20,7 +20,7 @@ The cache never outlives the database's word by more than the tailer's poll:
 
 Unknown tokens are remembered too (``None``), for as long, so a client that repeats a bad
 or revoked token does not cost a database call per request; a client that sends a new
-random token each time is held by the failed-login limit (:class:`gateway.limits.AuthFailures`),
+random token each time is held by the failed-login limit (:class:`gateway.web.limits.AuthFailures`),
 which counts cached refusals like the others. The cache holds at most ``size`` tokens of
 each kind, least recently used first out.
 """
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from gateway.procedures import OutboxEvent
+from gateway.db.procedures import OutboxEvent
 
 # WebSocket close code of a socket whose session ended (revoked or expired token,
 # deactivated asesor): reconnecting with the same token is refused with 401.

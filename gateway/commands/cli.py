@@ -11,16 +11,16 @@ import argparse
 import importlib
 import sys
 
-from gateway.dburl import DatabaseUrlError
+from gateway.db.dburl import DatabaseUrlError
 
 # (command, module, one-line help)
 COMMANDS = (
-    ("run", "gateway.run", "the whole system: private database unless one is configured, gateway, dashboard"),
-    ("migrate", "gateway.migrate", "apply migrations and (re)install procedures, views and events"),
-    ("serve", "gateway.server", "serve the REST API, the WebSocket push and the dashboard"),
-    ("token", "gateway.tokens", "create or revoke the gateway's bearer tokens"),
-    ("import", "gateway.importer", "load leads in bulk from a CSV file"),
-    ("grants", "gateway.grants", "create least-privilege owner, app and reporting database accounts"),
+    ("run", "gateway.commands.run", "the whole system: private database unless one is configured, gateway, dashboard"),
+    ("migrate", "gateway.db.migrate", "apply migrations and (re)install procedures, views and events"),
+    ("serve", "gateway.web.server", "serve the REST API, the WebSocket push and the dashboard"),
+    ("token", "gateway.commands.tokens", "create or revoke the gateway's bearer tokens"),
+    ("import", "gateway.commands.importer", "load leads in bulk from a CSV file"),
+    ("grants", "gateway.db.grants", "create least-privilege owner, app and reporting database accounts"),
 )
 
 
