@@ -54,6 +54,7 @@ def migrated_url(server: DatabaseUrl) -> Iterator[DatabaseUrl]:
     db.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")
     db.execute("ALTER EVENT ev_purgar_outbox DISABLE")
     db.execute("ALTER EVENT ev_caducar_tokens DISABLE")
+    db.execute("ALTER EVENT ev_resumir_historial DISABLE")
     db.close()
     try:
         yield url

@@ -89,9 +89,12 @@ class Db:
 
     def reset(self) -> None:
         """Empty the data tables and restore the default configuration."""
-        for table in ("clientes_historial", "outbox", "api_tokens", "clientes", "importaciones", "asesores"):
+        for table in ("clientes_historial", "outbox", "api_tokens", "clientes", "importaciones", "asesores",
+                      "reporte_asesor_hora", "reporte_tiempos", "auditoria_admin"):
             self.execute(f"DELETE FROM {table}")
         self.execute("UPDATE outbox_secuencia SET ultimo_id = 0 WHERE id = 1")
+        # The report summaries follow the outbox ids, which start again from 0.
+        self.execute("UPDATE reporte_progreso SET ultimo_outbox_id = 0, actualizado_at = NULL WHERE id = 1")
         for clave, valor in DEFAULT_CONFIG.items():
             self.set_config(clave, valor)
 

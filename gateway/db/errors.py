@@ -24,6 +24,7 @@ class ErrorCode(IntEnum):
     INVALID_INPUT = 45007
     INACTIVITY_EXPIRED = 45008
     ASESOR_STATE_UNCHANGED = 45009
+    NOT_PERMITTED = 45010
 
 
 @dataclass(frozen=True)
@@ -59,5 +60,8 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
                        "returns it to GTR as no_gestionado."),
         CatalogueEntry(ErrorCode.ASESOR_STATE_UNCHANGED, "asesor_state_unchanged", 409,
                        "The asesor is already inactive (deactivating) or already active (activating)."),
+        CatalogueEntry(ErrorCode.NOT_PERMITTED, "not_permitted", 403,
+                       "The acting token is not a live GTR token, or the setting is a DBA's "
+                       "(desk administration, sp_gtr_*)."),
     )
 }
