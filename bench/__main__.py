@@ -25,6 +25,7 @@ BENCHMARKS = {
     "transitions": "bench.transitions",
     "events": "bench.events",
     "fanout": "bench.fanout",
+    "reports": "bench.reports",
 }
 
 

@@ -2,7 +2,7 @@
 results with the expected structure. Harness correctness only, never timing: the figures
 of a smoke run mean nothing.
 
-The five benchmarks run at once, each in its own process (``python -m bench --mode smoke``),
+The six benchmarks run at once, each in its own process (``python -m bench --mode smoke``),
 against the test server, writing to a temporary folder instead of docs/bench/.
 """
 
@@ -22,7 +22,7 @@ import pytest
 from gateway.db.dburl import DatabaseUrl
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("sweep", "import", "transitions", "events", "fanout")
+BENCHMARKS = ("sweep", "import", "transitions", "events", "fanout", "reports")
 TIMEOUT_S = 240
 
 
@@ -123,3 +123,17 @@ def test_fanout_delivered_every_message_in_order_from_both_servers(smoke_runs: d
     runs = [r for r in data["data"]["results"] if r["round"] != "frozen-test"]
     assert {r["server"] for r in runs} == {"gateway", "node ws"}
     assert all(r["checked_socket_in_order"] and r["timeouts"] == 0 for r in runs)
+
+
+def test_reports_summarised_the_whole_history_and_timed_every_report(smoke_runs: dict[str, Any]) -> None:
+    data = _result(smoke_runs, "reports")
+    n = data["data"]["config"]["clientes"]
+    assert data["data"]["backfill"]["history_rows"] == 5 * n
+    # The fixture's assignments, openings, completions and timeouts all became report rows.
+    assert data["data"]["backfill"]["rows_read"] == 4 * n
+    assert {(r["procedure"], r["days"], r["asesor"]) for r in data["data"]["results"]} == {
+        (p, d, w) for p in ("sp_reporte_asesores", "sp_reporte_por_hora", "sp_reporte_velocidad")
+        for d in (1, 7, 31, 90) for w in ("all", "one")}
+    whole = [r for r in data["data"]["results"] if r["procedure"] == "sp_reporte_asesores" and r["days"] == 90]
+    assert {r["asesor"]: r["rows"] for r in whole} == {"all": 200, "one": 1}
+    assert data["data"]["tablero"]["ms"] > 0 and data["data"]["tail"]["ms"] > 0
