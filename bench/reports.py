@@ -78,7 +78,7 @@ def load_fixture(conn: Any, n: int) -> None:
                    IF({live}, UTC_TIMESTAMP(6) - INTERVAL (i % 280) SECOND, NULL),
                    IF({live} OR vuelto, 0, 1), t0 + INTERVAL (o + h) SECOND
               FROM ({base}) f""")
-        # Five rows per customer; outbox_id = id is set afterwards.
+        # Five rows per customer; outbox_id = id.
         rows = [
             ("1", "NULL", "'nuevo'", "NULL", "NULL", "'gtr'", "'cargado'", "0"),
             ("2", "'nuevo'", "'derivado'", "a", "NULL", "'gtr'", "'asignado'", "10"),
@@ -92,15 +92,14 @@ def load_fixture(conn: Any, n: int) -> None:
              "IF(vuelto, 1 + (a % 200), a)", "NULL", "'asesor'",
              "IF(vuelto, 'wizard_abierto', 'wizard_completado')", "IF(vuelto, 400 + o, 10 + o + h)"),
         ]
-        selects = " UNION ALL ".join(
-            f"SELECT i * 5 + {k} AS id, i + 1 AS cliente_id, {prev} AS ea, {new} AS en, {asesor} AS asesor, "
-            f"{previous} AS anterior, {actor} AS actor, {motivo} AS motivo, t0 + INTERVAL ({secs}) SECOND AS ts "
-            f"FROM ({base}) f"
-            for k, prev, new, asesor, previous, actor, motivo, secs in rows)
-        execute(conn, f"""
-            INSERT INTO clientes_historial (id, cliente_id, estado_anterior, estado_nuevo, asesor_id,
-                                            asesor_anterior_id, actor, motivo, outbox_id, created_at)
-            SELECT id, cliente_id, ea, en, asesor, anterior, actor, motivo, id, ts FROM ({selects}) u""")
+        for k, prev, new, asesor, previous, actor, motivo, secs in rows:
+            # One kind of row per statement: no large UNION in a temporary table.
+            execute(conn, f"""
+                INSERT INTO clientes_historial (id, cliente_id, estado_anterior, estado_nuevo, asesor_id,
+                                                asesor_anterior_id, actor, motivo, outbox_id, created_at)
+                SELECT i * 5 + {k}, i + 1, {prev}, {new}, {asesor}, {previous}, {actor}, {motivo}, i * 5 + {k},
+                       t0 + INTERVAL ({secs}) SECOND
+                  FROM ({base}) f""")
         log(f"reports: loaded {hi:,} clientes")
     ((last,),) = execute(conn, "SELECT MAX(id) FROM clientes_historial")
     execute(conn, "UPDATE outbox_secuencia SET ultimo_id = %s WHERE id = 1", (last,))

@@ -268,16 +268,19 @@ for name, value in (("NULL", None), ("unknown", "no_such_setting"), ("10MB", BIG
     case("sp_gtr_configurar", f"clave {name}", E.INVALID_INPUT, lambda w, v=value: (w.gtr_token, v, 60))
 case("sp_gtr_configurar", "a server setting", E.NOT_PERMITTED, lambda w: (w.gtr_token, "barrido_lote", 10))
 for name, value in (("NULL", None), ("zero", 0), ("over a day", 86_401)):
-    case("sp_gtr_configurar", f"timeout {name}", E.INVALID_INPUT, lambda w, v=value: (w.gtr_token, "timeout_segundos", v))
-for name, args in (("asesor NULL", lambda w: (None, hexdigest("c"), None, None)),
+    case("sp_gtr_configurar", f"timeout {name}", E.INVALID_INPUT,
+         lambda w, v=value: (w.gtr_token, "timeout_segundos", v))
+TOKEN_CASES: tuple[tuple[str, Callable[[World], tuple[Any, ...]]], ...] = (
+                   ("asesor NULL", lambda w: (None, hexdigest("c"), None, None)),
                    ("asesor unknown", lambda w: (UNKNOWN, hexdigest("c"), None, None)),
                    ("hash NULL", lambda w: (w.bea, None, None, None)),
                    ("hash already recorded", lambda w: (w.bea, hexdigest("1"), None, None)),
                    ("descripcion 201 chars", lambda w: (w.bea, hexdigest("c"), "d" * 201, None)),
                    ("vigencia negative", lambda w: (w.bea, hexdigest("c"), None, -1)),
-                   ("vigencia over ten years", lambda w: (w.bea, hexdigest("c"), None, 315_360_001))):
+                   ("vigencia over ten years", lambda w: (w.bea, hexdigest("c"), None, 315_360_001)))
+for name, token_args in TOKEN_CASES:
     expected = E.ASESOR_NOT_FOUND if name == "asesor unknown" else E.INVALID_INPUT
-    case("sp_gtr_emitir_token_asesor", name, expected, lambda w, a=args: (w.gtr_token, *a(w)))
+    case("sp_gtr_emitir_token_asesor", name, expected, lambda w, a=token_args: (w.gtr_token, *a(w)))
 
 # sp_auditoria_admin(asesor_id, limite)
 for name, value in (("zero", 0), ("negative", -1), ("1001", 1001)):

@@ -69,6 +69,28 @@ def test_the_asesor_report_agrees_with_the_daily_view(db: Db) -> None:
     assert reporte(db, desde=HASTA, hasta=HASTA + timedelta(days=1)) == {}
 
 
+def test_medians_are_exact_across_minute_boundaries(db: Db) -> None:
+    """_calcular_medianas ranks only the minutes that hold the middle: check it against
+    Python's median where the two middle values fall in different minutes, and odd counts."""
+    import random
+    import statistics
+
+    rng = random.Random(14)
+    ana, bea = db.asesor("Ana"), db.asesor("Bea")
+    handling = {ana: [59.5, 60.25, 1.5, 3000, 61, 119.75, 45, 120, 59.999, 7200.5],  # middle: 60.25 | 61
+                bea: [round(rng.uniform(1, 900), 3) for _ in range(13)]}
+    opening = {ana: [round(rng.uniform(1, 300), 2) for _ in range(10)], bea: [30.0] * 12 + [90.0]}
+    for asesor in (ana, bea):
+        for k, (o, h) in enumerate(zip(opening[asesor], handling[asesor], strict=True)):
+            worked(db, asesor, o, h, start=k * 10)
+    rows = reporte(db)
+    for asesor in (ana, bea):
+        assert Decimal(rows[asesor]["mediana_segundos_gestion"]) == Decimal(
+            str(statistics.median(handling[asesor]))).quantize(Decimal("0.000001")), asesor
+        assert Decimal(rows[asesor]["mediana_segundos_hasta_abrir"]) == Decimal(
+            str(statistics.median(opening[asesor]))).quantize(Decimal("0.000001")), asesor
+
+
 def test_the_summary_counts_each_history_row_once_and_follows_new_ones(db: Db) -> None:
     ana = db.asesor("Ana")
     worked(db, ana, 10, 60)

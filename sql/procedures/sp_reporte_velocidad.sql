@@ -40,17 +40,15 @@ BEGIN
      GROUP BY b.orden, b.tramo, b.desde_segundos, b.hasta_segundos
      ORDER BY b.orden;
 
-    WITH ordenadas AS (
-        SELECT segundos, ROW_NUMBER() OVER (ORDER BY segundos) AS rn, COUNT(*) OVER () AS n
-          FROM reporte_tiempos
-         WHERE medida = 'velocidad' AND created_at >= p_desde AND created_at < p_hasta
-           AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
-    )
+    CALL _calcular_medianas('velocidad', p_desde, p_hasta, p_asesor_id, 0);
     SELECT CAST(COUNT(*) AS SIGNED) AS clientes,
-           AVG(CASE WHEN rn IN (FLOOR((n + 1) / 2), CEIL((n + 1) / 2)) THEN segundos END) AS mediana_segundos,
+           (SELECT mediana FROM tmp_medianas) AS mediana_segundos,
            CAST(v_umbral AS SIGNED) AS umbral_segundos,
            CAST(COALESCE(SUM(segundos <= v_umbral), 0) AS SIGNED) AS dentro_del_umbral,
            SUM(segundos <= v_umbral) / COUNT(*) AS nivel_servicio
-      FROM ordenadas;
+      FROM reporte_tiempos
+     WHERE medida = 'velocidad' AND created_at >= p_desde AND created_at < p_hasta
+       AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id);
+    DROP TEMPORARY TABLE IF EXISTS tmp_medianas;
 END//
 DELIMITER ;
