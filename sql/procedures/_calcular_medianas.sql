@@ -1,13 +1,15 @@
 -- _calcular_medianas(medida, desde, hasta, asesor_id, por_asesor): internal. The exact
 -- median of reporte_tiempos' values of one medida in [desde, hasta) (of one asesor, or all
 -- with asesor_id NULL), per asesor (por_asesor 1) or over all (0: one row, asesor_id 0),
--- into the temporary table tmp_medianas (asesor_id, n, mediana).
+-- into the temporary table tmp_medianas (asesor_id, n, mediana); it also leaves
+-- tmp_minutos (asesor_id, minuto, c: the values per whole minute), for the caller to drop.
 --
 -- Without a sort of every value: a month of a large floor is 300,000 values per measure, and
 -- sorting them (ROW_NUMBER over the range, as v_asesor_diario does) took 0.5 s to 1 s and
 -- spilled to disk. Instead: 1. count the values per minute (one index range, grouped);
 -- 2. from the running counts, find the minute(s) holding the middle rank(s); 3. rank only the
--- values of those minutes, offset by the count before them, and average the middle one(s).
+-- values of those minutes (a range of segundos on idx_tiempos_valor*), offset by the count
+-- before them, and average the middle one(s).
 -- The median of an even count is the mean of the two middle values, as in v_asesor_diario.
 DROP PROCEDURE IF EXISTS _calcular_medianas;
 DELIMITER //
@@ -53,19 +55,32 @@ BEGIN
                           FROM tmp_minutos) acumulado) rangos
          GROUP BY asesor_id;
 
-    INSERT INTO tmp_medianas (asesor_id, n, mediana)
-        SELECT asesor_id, MAX(n), AVG(segundos)
-          FROM (SELECT o.asesor_id, o.n, o.k1, o.k2, t.segundos,
-                       o.antes + ROW_NUMBER() OVER (PARTITION BY o.asesor_id ORDER BY t.segundos) AS rn
-                  FROM tmp_objetivo o
-                  JOIN reporte_tiempos t
-                    ON t.medida = p_medida AND t.created_at >= p_desde AND t.created_at < p_hasta
-                   AND (p_asesor_id IS NULL OR t.asesor_id = p_asesor_id)
-                   AND IF(p_por_asesor = 1, t.asesor_id, 0) = o.asesor_id
-                   AND t.segundos >= o.desde_minuto * 60 AND t.segundos < (o.hasta_minuto + 1) * 60) medio
-         WHERE rn IN (k1, k2)
-         GROUP BY asesor_id;
-    DROP TEMPORARY TABLE IF EXISTS tmp_minutos;
+    IF p_por_asesor = 1 THEN
+        INSERT INTO tmp_medianas (asesor_id, n, mediana)
+            SELECT asesor_id, MAX(n), AVG(segundos)
+              FROM (SELECT o.asesor_id, o.n, o.k1, o.k2, t.segundos,
+                           o.antes + ROW_NUMBER() OVER (PARTITION BY o.asesor_id ORDER BY t.segundos) AS rn
+                      FROM tmp_objetivo o
+                      JOIN reporte_tiempos t FORCE INDEX (idx_tiempos_valor)
+                        ON t.medida = p_medida AND t.asesor_id = o.asesor_id
+                       AND t.segundos >= o.desde_minuto * 60 AND t.segundos < (o.hasta_minuto + 1) * 60
+                       AND t.created_at >= p_desde AND t.created_at < p_hasta) medio
+             WHERE rn IN (k1, k2)
+             GROUP BY asesor_id;
+    ELSE
+        INSERT INTO tmp_medianas (asesor_id, n, mediana)
+            SELECT asesor_id, MAX(n), AVG(segundos)
+              FROM (SELECT o.asesor_id, o.n, o.k1, o.k2, t.segundos,
+                           o.antes + ROW_NUMBER() OVER (ORDER BY t.segundos) AS rn
+                      FROM tmp_objetivo o
+                      JOIN reporte_tiempos t FORCE INDEX (idx_tiempos_valor_todos)
+                        ON t.medida = p_medida
+                       AND t.segundos >= o.desde_minuto * 60 AND t.segundos < (o.hasta_minuto + 1) * 60
+                       AND t.created_at >= p_desde AND t.created_at < p_hasta
+                       AND (p_asesor_id IS NULL OR t.asesor_id = p_asesor_id)) medio
+             WHERE rn IN (k1, k2)
+             GROUP BY asesor_id;
+    END IF;
     DROP TEMPORARY TABLE IF EXISTS tmp_objetivo;
 END//
 DELIMITER ;

@@ -37,5 +37,6 @@ BEGIN
      ORDER BY c.asesor_id;
     DROP TEMPORARY TABLE IF EXISTS tmp_mediana_abrir;
     DROP TEMPORARY TABLE IF EXISTS tmp_medianas;
+    DROP TEMPORARY TABLE IF EXISTS tmp_minutos;
 END//
 DELIMITER ;
