@@ -27,9 +27,7 @@ CREATE TABLE reporte_asesor_hora (
 -- medida: hasta_abrir (assignment to wizard opened, the opening asesor), gestion (opened to
 -- completed), velocidad (speed to lead: the customer's load to its FIRST opening).
 -- The indexes cover the reports' reads: a range on (medida, created_at) for every asesor,
--- or on (asesor_id, medida, created_at) for one, with segundos read from the index; and, to
--- rank only the values of a median's middle minute (_calcular_medianas), a range of
--- segundos per asesor (idx_tiempos_valor) or over all (idx_tiempos_valor_todos).
+-- or on (asesor_id, medida, created_at) for one, with segundos read from the index.
 CREATE TABLE reporte_tiempos (
     historial_id  BIGINT        NOT NULL,
     medida        ENUM('hasta_abrir', 'gestion', 'velocidad') NOT NULL,
@@ -38,9 +36,7 @@ CREATE TABLE reporte_tiempos (
     segundos      DECIMAL(16,6) NOT NULL,
     PRIMARY KEY (historial_id, medida),
     KEY idx_tiempos_medida (medida, created_at, asesor_id, segundos),
-    KEY idx_tiempos_asesor (asesor_id, medida, created_at, segundos),
-    KEY idx_tiempos_valor (medida, asesor_id, segundos, created_at),
-    KEY idx_tiempos_valor_todos (medida, segundos, created_at)
+    KEY idx_tiempos_asesor (asesor_id, medida, created_at, segundos)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- One row: the outbox id up to which the history is summarised.

@@ -13,30 +13,38 @@ DELIMITER //
 CREATE PROCEDURE sp_reporte_asesores(IN p_desde DATETIME(6), IN p_hasta DATETIME(6), IN p_asesor_id BIGINT)
 BEGIN
     CALL _reporte_preparar(p_desde, p_hasta, p_asesor_id);
-    -- Medians by _calcular_medianas (exact, without sorting the range: MySQL has no MEDIAN or
-    -- PERCENTILE_CONT, and ROW_NUMBER over a month of values was too slow).
-    DROP TEMPORARY TABLE IF EXISTS tmp_mediana_abrir;
-    CREATE TEMPORARY TABLE tmp_mediana_abrir (asesor_id BIGINT NOT NULL PRIMARY KEY, mediana DECIMAL(16,6) NULL)
-        ENGINE=InnoDB;
-    CALL _calcular_medianas('hasta_abrir', p_desde, p_hasta, p_asesor_id, 1);
-    INSERT INTO tmp_mediana_abrir (asesor_id, mediana) SELECT asesor_id, mediana FROM tmp_medianas;
-    CALL _calcular_medianas('gestion', p_desde, p_hasta, p_asesor_id, 1);
-
+    -- Medians by hand (ROW_NUMBER over the range's values), as in v_asesor_diario: MySQL has
+    -- no MEDIAN or PERCENTILE_CONT.
+    WITH cuentas AS (
+        SELECT asesor_id, SUM(asignados) AS asignados, SUM(abiertos) AS abiertos,
+               SUM(completados) AS completados, SUM(devueltos_timeout) AS devueltos_timeout
+          FROM reporte_asesor_hora
+         WHERE hora >= p_desde AND hora < p_hasta AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+         GROUP BY asesor_id
+    ),
+    ordenadas AS (
+        SELECT asesor_id, medida, segundos,
+               ROW_NUMBER() OVER (PARTITION BY asesor_id, medida ORDER BY segundos) AS rn,
+               COUNT(*) OVER (PARTITION BY asesor_id, medida) AS n
+          FROM reporte_tiempos
+         WHERE medida IN ('hasta_abrir', 'gestion') AND created_at >= p_desde AND created_at < p_hasta
+           AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+    ),
+    medianas AS (
+        SELECT asesor_id,
+               AVG(CASE WHEN medida = 'hasta_abrir' THEN segundos END) AS hasta_abrir,
+               AVG(CASE WHEN medida = 'gestion' THEN segundos END) AS gestion
+          FROM ordenadas
+         WHERE rn IN (FLOOR((n + 1) / 2), CEIL((n + 1) / 2))
+         GROUP BY asesor_id
+    )
     SELECT c.asesor_id, a.nombre AS asesor_nombre, a.activo,
            CAST(c.asignados AS SIGNED) AS asignados, CAST(c.abiertos AS SIGNED) AS abiertos,
            CAST(c.completados AS SIGNED) AS completados, CAST(c.devueltos_timeout AS SIGNED) AS devueltos_timeout,
-           ma.mediana AS mediana_segundos_hasta_abrir, mg.mediana AS mediana_segundos_gestion
-      FROM (SELECT asesor_id, SUM(asignados) AS asignados, SUM(abiertos) AS abiertos,
-                   SUM(completados) AS completados, SUM(devueltos_timeout) AS devueltos_timeout
-              FROM reporte_asesor_hora
-             WHERE hora >= p_desde AND hora < p_hasta AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
-             GROUP BY asesor_id) c
+           m.hasta_abrir AS mediana_segundos_hasta_abrir, m.gestion AS mediana_segundos_gestion
+      FROM cuentas c
       JOIN asesores a ON a.id = c.asesor_id
-      LEFT JOIN tmp_mediana_abrir ma ON ma.asesor_id = c.asesor_id
-      LEFT JOIN tmp_medianas mg ON mg.asesor_id = c.asesor_id
+      LEFT JOIN medianas m ON m.asesor_id = c.asesor_id
      ORDER BY c.asesor_id;
-    DROP TEMPORARY TABLE IF EXISTS tmp_mediana_abrir;
-    DROP TEMPORARY TABLE IF EXISTS tmp_medianas;
-    DROP TEMPORARY TABLE IF EXISTS tmp_minutos;
 END//
 DELIMITER ;

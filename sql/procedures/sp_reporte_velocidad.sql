@@ -15,19 +15,19 @@ CREATE PROCEDURE sp_reporte_velocidad(IN p_desde DATETIME(6), IN p_hasta DATETIM
                                       IN p_umbral_segundos BIGINT)
 BEGIN
     DECLARE v_umbral BIGINT DEFAULT COALESCE(p_umbral_segundos, 300);
-    DECLARE v_dentro BIGINT DEFAULT 0;
-    DECLARE v_n BIGINT DEFAULT 0;
 
     IF v_umbral < 1 OR v_umbral > 86400 THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'umbral_segundos must be 1 to 86400';
     END IF;
     CALL _reporte_preparar(p_desde, p_hasta, p_asesor_id);
 
-    -- One pass over the range (_calcular_medianas' per-minute counts); every bucket limit is a
-    -- whole minute, so the buckets add whole minutes.
-    CALL _calcular_medianas('velocidad', p_desde, p_hasta, p_asesor_id, 0);
+    WITH v AS (
+        SELECT segundos FROM reporte_tiempos
+         WHERE medida = 'velocidad' AND created_at >= p_desde AND created_at < p_hasta
+           AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+    )
     SELECT b.orden, b.tramo, b.desde_segundos, b.hasta_segundos,
-           CAST(COALESCE(SUM(m.c), 0) AS SIGNED) AS clientes
+           CAST(COUNT(v.segundos) AS SIGNED) AS clientes
       FROM (SELECT 1 AS orden, '< 1 min' AS tramo, 0 AS desde_segundos, 60 AS hasta_segundos
             UNION ALL SELECT 2, '1-5 min', 60, 300
             UNION ALL SELECT 3, '5-15 min', 300, 900
@@ -35,24 +35,22 @@ BEGIN
             UNION ALL SELECT 5, '1-4 h', 3600, 14400
             UNION ALL SELECT 6, '4-24 h', 14400, 86400
             UNION ALL SELECT 7, '> 24 h', 86400, NULL) b
-      LEFT JOIN tmp_minutos m
-        ON m.minuto * 60 >= b.desde_segundos AND (b.hasta_segundos IS NULL OR m.minuto * 60 < b.hasta_segundos)
+      LEFT JOIN v
+        ON v.segundos >= b.desde_segundos AND (b.hasta_segundos IS NULL OR v.segundos < b.hasta_segundos)
      GROUP BY b.orden, b.tramo, b.desde_segundos, b.hasta_segundos
      ORDER BY b.orden;
 
-    -- Within the threshold: the whole minutes below its own, then that minute's values
-    -- (a short range of segundos on idx_tiempos_valor_todos).
-    SELECT COALESCE(SUM(c), 0) INTO v_dentro FROM tmp_minutos WHERE minuto < FLOOR(v_umbral / 60);
-    SELECT v_dentro + COUNT(*) INTO v_dentro
-      FROM reporte_tiempos FORCE INDEX (idx_tiempos_valor_todos)
-     WHERE medida = 'velocidad' AND segundos >= FLOOR(v_umbral / 60) * 60 AND segundos <= v_umbral
-       AND created_at >= p_desde AND created_at < p_hasta
-       AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id);
-    SELECT COALESCE(MAX(n), 0) INTO v_n FROM tmp_medianas;
-    SELECT CAST(v_n AS SIGNED) AS clientes, (SELECT mediana FROM tmp_medianas) AS mediana_segundos,
-           CAST(v_umbral AS SIGNED) AS umbral_segundos, CAST(v_dentro AS SIGNED) AS dentro_del_umbral,
-           IF(v_n = 0, NULL, v_dentro / v_n) AS nivel_servicio;
-    DROP TEMPORARY TABLE IF EXISTS tmp_medianas;
-    DROP TEMPORARY TABLE IF EXISTS tmp_minutos;
+    WITH ordenadas AS (
+        SELECT segundos, ROW_NUMBER() OVER (ORDER BY segundos) AS rn, COUNT(*) OVER () AS n
+          FROM reporte_tiempos
+         WHERE medida = 'velocidad' AND created_at >= p_desde AND created_at < p_hasta
+           AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+    )
+    SELECT CAST(COUNT(*) AS SIGNED) AS clientes,
+           AVG(CASE WHEN rn IN (FLOOR((n + 1) / 2), CEIL((n + 1) / 2)) THEN segundos END) AS mediana_segundos,
+           CAST(v_umbral AS SIGNED) AS umbral_segundos,
+           CAST(COALESCE(SUM(segundos <= v_umbral), 0) AS SIGNED) AS dentro_del_umbral,
+           SUM(segundos <= v_umbral) / COUNT(*) AS nivel_servicio
+      FROM ordenadas;
 END//
 DELIMITER ;
