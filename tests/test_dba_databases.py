@@ -43,6 +43,7 @@ def dba_db(request: pytest.FixtureRequest, server: DatabaseUrl) -> Iterator[Db]:
         db.execute("ALTER EVENT ev_barrido_seguimiento DISABLE")
         db.execute("ALTER EVENT ev_purgar_outbox DISABLE")
         db.execute("ALTER EVENT ev_caducar_tokens DISABLE")
+        db.execute("ALTER EVENT ev_resumir_historial DISABLE")
         try:
             yield db
         finally:

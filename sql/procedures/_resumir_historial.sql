@@ -85,25 +85,33 @@ BEGIN
                         devueltos_timeout = reporte_asesor_hora.devueltos_timeout + s.devueltos_timeout;
 
                 -- Each duration looks back along the customer's own history (a handful of rows
-                -- on idx_historial_cliente), as v_asesor_diario's window does.
+                -- on idx_historial_cliente), as v_asesor_diario's window does. One statement per
+                -- measure: MySQL cannot open a temporary table twice in one statement.
                 INSERT IGNORE INTO reporte_tiempos (historial_id, medida, asesor_id, created_at, segundos)
-                    SELECT d.historial_id, d.medida, d.asesor_id, d.created_at,
+                    SELECT d.historial_id, 'hasta_abrir', d.asesor_id, d.created_at,
                            TIMESTAMPDIFF(MICROSECOND, d.inicio, d.created_at) / 1000000
-                      FROM (SELECT t.historial_id, 'hasta_abrir' AS medida, t.asesor_id, t.created_at,
+                      FROM (SELECT t.historial_id, t.asesor_id, t.created_at,
                                    (SELECT MAX(x.created_at) FROM clientes_historial x
                                      WHERE x.cliente_id = t.cliente_id AND x.id < t.historial_id
                                        AND x.motivo IN ('asignado', 'reasignado')) AS inicio
-                              FROM tmp_resumen t WHERE t.motivo = 'wizard_abierto'
-                            UNION ALL
-                            SELECT t.historial_id, 'gestion', t.asesor_id, t.created_at,
+                              FROM tmp_resumen t WHERE t.motivo = 'wizard_abierto') d
+                     WHERE d.inicio IS NOT NULL;
+                INSERT IGNORE INTO reporte_tiempos (historial_id, medida, asesor_id, created_at, segundos)
+                    SELECT d.historial_id, 'gestion', d.asesor_id, d.created_at,
+                           TIMESTAMPDIFF(MICROSECOND, d.inicio, d.created_at) / 1000000
+                      FROM (SELECT t.historial_id, t.asesor_id, t.created_at,
                                    (SELECT MAX(x.created_at) FROM clientes_historial x
                                      WHERE x.cliente_id = t.cliente_id AND x.id < t.historial_id
-                                       AND x.motivo = 'wizard_abierto')
-                              FROM tmp_resumen t WHERE t.motivo = 'wizard_completado'
-                            UNION ALL
-                            SELECT t.historial_id, 'velocidad', t.asesor_id, t.created_at,
+                                       AND x.motivo = 'wizard_abierto') AS inicio
+                              FROM tmp_resumen t WHERE t.motivo = 'wizard_completado') d
+                     WHERE d.inicio IS NOT NULL;
+                -- Speed to lead: the customer's first opening only, from its first history row.
+                INSERT IGNORE INTO reporte_tiempos (historial_id, medida, asesor_id, created_at, segundos)
+                    SELECT d.historial_id, 'velocidad', d.asesor_id, d.created_at,
+                           TIMESTAMPDIFF(MICROSECOND, d.inicio, d.created_at) / 1000000
+                      FROM (SELECT t.historial_id, t.asesor_id, t.created_at,
                                    (SELECT MIN(x.created_at) FROM clientes_historial x
-                                     WHERE x.cliente_id = t.cliente_id)
+                                     WHERE x.cliente_id = t.cliente_id) AS inicio
                               FROM tmp_resumen t
                              WHERE t.motivo = 'wizard_abierto'
                                AND NOT EXISTS (SELECT 1 FROM clientes_historial x
