@@ -26,6 +26,7 @@ BENCHMARKS = {
     "events": "bench.events",
     "fanout": "bench.fanout",
     "routing": "bench.routing",
+    "reports": "bench.reports",
 }
 
 

@@ -112,7 +112,8 @@ class Db:
     def reset(self) -> None:
         """Empty the data tables and restore the default configuration."""
         for table in ("clientes_historial", "outbox", "api_tokens", "clientes", "importaciones",
-                      "asesor_campanas", "asesores_presencia", "asesores_conexion", "asesores"):
+                      "asesor_campanas", "asesores_presencia", "asesores_conexion", "asesores",
+                      "reporte_asesor_hora", "reporte_tiempos", "auditoria_admin"):
             self.execute(f"DELETE FROM {table}")
         self.execute("DELETE FROM campanas WHERE id <> 1")
         self.execute("UPDATE campanas SET nombre = %s, timeout_segundos = %s, prioridad = %s, modo = %s, "
@@ -122,6 +123,8 @@ class Db:
         self.execute(f"DELETE FROM motivos_pausa WHERE codigo NOT IN ({placeholders})", DEFAULT_MOTIVOS)
         self.execute("UPDATE motivos_pausa SET activo = 1")
         self.execute("UPDATE outbox_secuencia SET ultimo_id = 0 WHERE id = 1")
+        # The report summaries follow the outbox ids, which start again from 0.
+        self.execute("UPDATE reporte_progreso SET ultimo_outbox_id = 0, actualizado_at = NULL WHERE id = 1")
         for clave, valor in DEFAULT_CONFIG.items():
             self.set_config(clave, valor)
 

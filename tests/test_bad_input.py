@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ UNKNOWN = 10**12
 
 # Procedures without parameters: there is no input to get wrong.
 NO_PARAMETERS = {"sp_barrido_seguimiento", "sp_listar_asesores", "sp_outbox_limites",
-                 "sp_estado_servidor", "sp_purgar_outbox", "sp_caducar_tokens",
+                 "sp_estado_servidor", "sp_purgar_outbox", "sp_caducar_tokens", "sp_resumir_historial",
                  "sp_distribuir", "sp_listar_campanas", "sp_panel_asesores", "sp_listar_motivos_pausa"}
 
 
@@ -44,6 +45,8 @@ class World:
     token: str
     en_gestion: int  # assigned to ana, wizard open
     token_eg: str
+    gtr_token: int  # a live GTR token's id (the emisor of desk administration)
+    asesor_token: int  # ana's live token's id
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,72 @@ case("sp_devolver_cliente", "cliente unknown", E.CLIENTE_NOT_FOUND, lambda w: (U
 case("sp_devolver_cliente", "cliente nuevo", E.INVALID_TRANSITION, lambda w: (w.nuevo, w.ana, "x"))
 case("sp_devolver_cliente", "not its asesor", E.NOT_ASSIGNED, lambda w: (w.derivado, w.bea, "x"))
 
+# The desk's reports: (desde, hasta, asesor_id[, umbral_segundos]).
+H0, H1 = datetime(2026, 1, 15, 10), datetime(2026, 1, 15, 11)
+for proc in ("sp_reporte_asesores", "sp_reporte_por_hora", "sp_reporte_velocidad"):
+    extra: tuple[Any, ...] = (None,) if proc == "sp_reporte_velocidad" else ()
+    for name, rango in (("desde NULL", (None, H1)), ("hasta NULL", (H0, None)), ("hasta before desde", (H1, H0)),
+                        ("empty range", (H0, H0)), ("desde not on the hour", (H0 + timedelta(minutes=30), H1)),
+                        ("hasta with microseconds", (H0, H1 + timedelta(microseconds=1))),
+                        ("over 366 days", (H0, H0 + timedelta(days=367)))):
+        case(proc, name, E.INVALID_INPUT, lambda w, r=rango, x=extra: (*r, None, *x))
+    for name, value in (("negative", -1), ("unknown", UNKNOWN)):
+        case(proc, f"asesor {name}", E.ASESOR_NOT_FOUND, lambda w, v=value, x=extra: (H0, H1, v, *x))
+for name, value in (("zero", 0), ("negative", -1), ("over a day", 86_401)):
+    case("sp_reporte_velocidad", f"umbral {name}", E.INVALID_INPUT, lambda w, v=value: (H0, H1, None, v))
+
+# sp_tablero(segundos_aviso, limite)
+for name, args in (("aviso zero", (0, 10)), ("aviso over a day", (86_401, 10)), ("limite zero", (60, 0)),
+                   ("limite 501", (60, 501)), ("limite negative", (60, -1))):
+    case("sp_tablero", name, E.INVALID_INPUT, lambda w, a=args: a)
+
+# sp_historial_cliente_de_asesor(asesor_id, cliente_id)
+case("sp_historial_cliente_de_asesor", "asesor NULL", E.INVALID_INPUT, lambda w: (None, w.derivado))
+case("sp_historial_cliente_de_asesor", "cliente NULL", E.INVALID_INPUT, lambda w: (w.ana, None))
+case("sp_historial_cliente_de_asesor", "cliente unknown", E.CLIENTE_NOT_FOUND, lambda w: (w.ana, UNKNOWN))
+case("sp_historial_cliente_de_asesor", "another asesor's", E.NOT_ASSIGNED, lambda w: (w.bea, w.derivado))
+case("sp_historial_cliente_de_asesor", "unassigned", E.NOT_ASSIGNED, lambda w: (w.ana, w.nuevo))
+
+# Desk administration: the emisor first. An asesor's token, an unknown one, NULL.
+GTR_PROCS: dict[str, Callable[[World], tuple[Any, ...]]] = {
+    "sp_gtr_crear_asesor": lambda w: ("Carla",),
+    "sp_gtr_desactivar_asesor": lambda w: (w.bea,),
+    "sp_gtr_activar_asesor": lambda w: (w.bea,),
+    "sp_gtr_configurar": lambda w: ("timeout_segundos", 600),
+    "sp_gtr_emitir_token_asesor": lambda w: (w.bea, hexdigest("c"), None, None),
+}
+for proc, rest in GTR_PROCS.items():
+    case(proc, "emisor NULL", E.INVALID_INPUT, lambda w, r=rest: (None, *r(w)))
+    case(proc, "emisor unknown", E.NOT_PERMITTED, lambda w, r=rest: (UNKNOWN, *r(w)))
+    case(proc, "emisor an asesor token", E.NOT_PERMITTED, lambda w, r=rest: (w.asesor_token, *r(w)))
+for name, value in (("NULL", None), ("blank", "   "), ("121 chars", "a" * 121), ("10MB", BIG)):
+    case("sp_gtr_crear_asesor", f"nombre {name}", E.INVALID_INPUT, lambda w, v=value: (w.gtr_token, v))
+for proc in ("sp_gtr_desactivar_asesor", "sp_gtr_activar_asesor"):
+    case(proc, "asesor NULL", E.INVALID_INPUT, lambda w, p=proc: (w.gtr_token, None))
+    case(proc, "asesor unknown", E.ASESOR_NOT_FOUND, lambda w, p=proc: (w.gtr_token, UNKNOWN))
+case("sp_gtr_activar_asesor", "asesor already active", E.ASESOR_STATE_UNCHANGED, lambda w: (w.gtr_token, w.bea))
+for name, value in (("NULL", None), ("unknown", "no_such_setting"), ("10MB", BIG)):
+    case("sp_gtr_configurar", f"clave {name}", E.INVALID_INPUT, lambda w, v=value: (w.gtr_token, v, 60))
+case("sp_gtr_configurar", "a server setting", E.NOT_PERMITTED, lambda w: (w.gtr_token, "barrido_lote", 10))
+for name, value in (("NULL", None), ("zero", 0), ("over a day", 86_401)):
+    case("sp_gtr_configurar", f"timeout {name}", E.INVALID_INPUT,
+         lambda w, v=value: (w.gtr_token, "timeout_segundos", v))
+TOKEN_CASES: tuple[tuple[str, Callable[[World], tuple[Any, ...]]], ...] = (
+                   ("asesor NULL", lambda w: (None, hexdigest("c"), None, None)),
+                   ("asesor unknown", lambda w: (UNKNOWN, hexdigest("c"), None, None)),
+                   ("hash NULL", lambda w: (w.bea, None, None, None)),
+                   ("hash already recorded", lambda w: (w.bea, hexdigest("1"), None, None)),
+                   ("descripcion 201 chars", lambda w: (w.bea, hexdigest("c"), "d" * 201, None)),
+                   ("vigencia negative", lambda w: (w.bea, hexdigest("c"), None, -1)),
+                   ("vigencia over ten years", lambda w: (w.bea, hexdigest("c"), None, 315_360_001)))
+for name, token_args in TOKEN_CASES:
+    expected = E.ASESOR_NOT_FOUND if name == "asesor unknown" else E.INVALID_INPUT
+    case("sp_gtr_emitir_token_asesor", name, expected, lambda w, a=token_args: (w.gtr_token, *a(w)))
+
+# sp_auditoria_admin(asesor_id, limite)
+for name, value in (("zero", 0), ("negative", -1), ("1001", 1001)):
+    case("sp_auditoria_admin", f"limite {name}", E.INVALID_INPUT, lambda w, v=value: (None, v))
+
 CASES = C
 
 
@@ -324,13 +393,16 @@ def world(db: Db) -> World:
     nuevo = db.nuevo_cliente()
     derivado, token = db.tomado(ana)
     en_gestion, token_eg = db.en_gestion(ana)
-    return World(ana, bea, nuevo, derivado, token, en_gestion, token_eg)
+    gtr_token = db.call_one("sp_crear_token", hexdigest("1"), "gtr", None, "mesa")["token_id"]
+    asesor_token = db.call_one("sp_crear_token", hexdigest("2"), "asesor", ana, None)["token_id"]
+    return World(ana, bea, nuevo, derivado, token, en_gestion, token_eg, gtr_token, asesor_token)
 
 
 def everything(db: Db) -> dict[str, list[Row]]:
     """Db.snapshot() plus the import bookkeeping and the configuration."""
     tables = db.snapshot()
-    for table in ("importaciones", "seguimiento_config"):
+    for table in ("importaciones", "seguimiento_config", "reporte_asesor_hora", "reporte_tiempos",
+                  "reporte_progreso", "auditoria_admin"):
         tables[table] = db.query(f"SELECT * FROM {table} ORDER BY 1")
     tables["__tables__"] = db.query(
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1")

@@ -22,7 +22,7 @@ import pytest
 from gateway.db.dburl import DatabaseUrl
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("sweep", "import", "transitions", "events", "fanout", "routing")
+BENCHMARKS = ("sweep", "import", "transitions", "events", "fanout", "routing", "reports")
 TIMEOUT_S = 240
 
 
@@ -133,3 +133,17 @@ def test_routing_distributed_every_place_and_pulled_without_duplicates(smoke_run
     assert pull["calls"] == pull["pullers"] * pull["pulls_each"] and pull["p99_ms"] >= pull["p50_ms"] > 0
     plan = data["data"]["explain"]
     assert plan["rows"][0][plan["headers"].index("key")] == "idx_cola"
+
+
+def test_reports_summarised_the_whole_history_and_timed_every_report(smoke_runs: dict[str, Any]) -> None:
+    data = _result(smoke_runs, "reports")
+    n = data["data"]["config"]["clientes"]
+    assert data["data"]["backfill"]["history_rows"] == 5 * n
+    # The fixture's assignments, openings, completions and timeouts all became report rows.
+    assert data["data"]["backfill"]["rows_read"] == 4 * n
+    assert {(r["procedure"], r["days"], r["asesor"]) for r in data["data"]["results"]} == {
+        (p, d, w) for p in ("sp_reporte_asesores", "sp_reporte_por_hora", "sp_reporte_velocidad")
+        for d in (1, 7, 31, 90) for w in ("all", "one")}
+    whole = [r for r in data["data"]["results"] if r["procedure"] == "sp_reporte_asesores" and r["days"] == 90]
+    assert {r["asesor"]: r["rows"] for r in whole} == {"all": 200, "one": 1}
+    assert data["data"]["tablero"]["ms"] > 0 and data["data"]["tail"]["ms"] > 0

@@ -248,7 +248,8 @@ def test_disabled_events_are_enabled_again(fresh: Callable[[], DatabaseUrl]) -> 
     statuses = {r["EVENT_NAME"]: r["STATUS"] for r in query(
         url, "SELECT EVENT_NAME, STATUS FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")}
     assert statuses == {"ev_barrido_seguimiento": "ENABLED", "ev_purgar_outbox": "ENABLED",
-                        "ev_caducar_tokens": "ENABLED", "ev_distribuir": "ENABLED"}
+                        "ev_caducar_tokens": "ENABLED", "ev_distribuir": "ENABLED",
+                        "ev_resumir_historial": "ENABLED"}
     assert migrate(url).changed is False
 
 

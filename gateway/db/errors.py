@@ -29,6 +29,7 @@ class ErrorCode(IntEnum):
     PAUSE_REASON_INVALID = 45012
     ASESOR_NOT_AVAILABLE = 45013
     CAPACITY_FULL = 45014
+    NOT_PERMITTED = 45015
 
 
 @dataclass(frozen=True)
@@ -77,5 +78,8 @@ CATALOGUE: dict[ErrorCode, CatalogueEntry] = {
                        "The asesor is not disponible (paused or disconnected), so it cannot pull work."),
         CatalogueEntry(ErrorCode.CAPACITY_FULL, "capacity_full", 409,
                        "The asesor already holds as many customers as its capacity allows."),
+        CatalogueEntry(ErrorCode.NOT_PERMITTED, "not_permitted", 403,
+                       "The acting token is not a live GTR token, or the setting is a DBA's "
+                       "(desk administration, sp_gtr_*)."),
     )
 }

@@ -3,38 +3,13 @@
 -- old tokens stay revoked (see sp_desactivar_asesor) and the customers it held stay with
 -- GTR. Event ASESOR_ACTIVATED {asesorId, actor, timestamp}, which GTR boards receive.
 -- An asesor already active is refused (45009); an unknown one too (45002).
+-- Also writes its auditoria_admin row (no emisor token: a DBA's or a caller's actor only).
 DROP PROCEDURE IF EXISTS sp_activar_asesor;
 DELIMITER //
 CREATE PROCEDURE sp_activar_asesor(
     IN p_asesor_id BIGINT,
     IN p_actor LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
-    DECLARE v_activo TINYINT DEFAULT NULL;
-    DECLARE v_msg VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-    DECLARE v_ahora DATETIME(6) DEFAULT UTC_TIMESTAMP(6);
-    DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN CALL _cerrar_transaccion(FALSE); RESIGNAL; END;
-
-    IF p_asesor_id IS NULL THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'asesor_id is required';
-    END IF;
-    IF p_actor IS NULL OR CAST(LOWER(p_actor) AS BINARY) NOT IN ('gtr', 'dba') THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'actor must be gtr or dba';
-    END IF;
-
-    CALL _abrir_transaccion();
-    SELECT activo INTO v_activo FROM asesores WHERE id = p_asesor_id FOR UPDATE;
-    IF v_activo IS NULL THEN
-        SET v_msg = CONCAT('asesor ', p_asesor_id, ' does not exist');
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45002, MESSAGE_TEXT = v_msg;
-    END IF;
-    IF v_activo = 1 THEN
-        SET v_msg = CONCAT('asesor ', p_asesor_id, ' is already active');
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45009, MESSAGE_TEXT = v_msg;
-    END IF;
-    UPDATE asesores SET activo = 1 WHERE id = p_asesor_id;
-    CALL _registrar_evento('ASESOR_ACTIVATED', p_asesor_id,
-                           JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED), 'actor', LOWER(p_actor)),
-                           v_ahora);
-    CALL _cerrar_transaccion(TRUE);
+    CALL _activar_asesor(p_asesor_id, p_actor, NULL);
 END//
 DELIMITER ;

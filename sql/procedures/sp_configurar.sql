@@ -5,10 +5,11 @@
 -- presencia_socket_segundos 5-86400, nivel_servicio_segundos 1-86400, distribucion_lote
 -- 1-10000. Unknown keys and values out of range are refused (45007).
 -- A new timeout_segundos applies at once to every customer being worked in a campaign
--- without a timeout of its own (their stored deadlines are recomputed in the same
--- transaction), as it always did.
+-- without a timeout of its own (_aplicar_configuracion recomputes their stored deadlines in
+-- the same transaction), as it always did.
 -- Result set: clave, valor_anterior, valor.
 -- clave is LONGTEXT so an oversized key is refused as 45007, not failed as 1406.
+-- The ranges are _validar_configuracion's, shared with sp_gtr_configurar (the desk's, audited).
 DROP PROCEDURE IF EXISTS sp_configurar;
 DELIMITER //
 CREATE PROCEDURE sp_configurar(
@@ -24,34 +25,9 @@ BEGIN
         SET v_msg = CONCAT('unknown setting ', COALESCE(LEFT(p_clave, 64), 'NULL'));
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
     END IF;
-    IF p_valor IS NULL
-       OR p_valor < CASE p_clave
-                        WHEN 'pausa_timeouts_consecutivos' THEN 0
-                        WHEN 'presencia_socket_segundos' THEN 5
-                        ELSE 1
-                    END
-       OR p_valor > CASE p_clave
-                        WHEN 'timeout_segundos' THEN 86400
-                        WHEN 'outbox_retencion_horas' THEN 87600
-                        WHEN 'barrido_lote' THEN 100000
-                        WHEN 'barrido_lotes_max' THEN 1000
-                        WHEN 'transaccion_interrumpida_segundos' THEN 300
-                        WHEN 'token_asesor_vigencia_segundos' THEN 315360000
-                        WHEN 'pausa_timeouts_consecutivos' THEN 1000
-                        WHEN 'presencia_socket_segundos' THEN 86400
-                        WHEN 'nivel_servicio_segundos' THEN 86400
-                        WHEN 'distribucion_lote' THEN 10000
-                    END THEN
-        SET v_msg = CONCAT('value out of range for ', p_clave);
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = v_msg;
-    END IF;
+    CALL _validar_configuracion(p_clave, p_valor);
     CALL _abrir_transaccion();
-    UPDATE seguimiento_config SET valor = p_valor WHERE clave = p_clave;
-    IF p_clave = 'timeout_segundos' THEN
-        UPDATE clientes c JOIN campanas k ON k.id = c.campana_id
-           SET c.plazo_segundos = p_valor
-         WHERE c.vence_en IS NOT NULL AND k.timeout_segundos IS NULL;  -- vence_en: the active ones, by index
-    END IF;
+    CALL _aplicar_configuracion(p_clave, p_valor);
     CALL _cerrar_transaccion(TRUE);
     SELECT p_clave AS clave, v_anterior AS valor_anterior, p_valor AS valor;
 END//

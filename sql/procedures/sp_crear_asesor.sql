@@ -1,17 +1,13 @@
--- sp_crear_asesor(nombre): adds an asesor. Result set: asesor_id.
+-- sp_crear_asesor(nombre): adds an asesor (blanks trimmed; 45007 when empty or over 120
+-- characters). Result set: asesor_id. No event: a DBA's tool. From the desk, GTR uses
+-- sp_gtr_crear_asesor, which also writes ASESOR_CREATED and its audit row.
 DROP PROCEDURE IF EXISTS sp_crear_asesor;
 DELIMITER //
 CREATE PROCEDURE sp_crear_asesor(IN p_nombre LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci)
 BEGIN
-    DECLARE v_nombre LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
-        DEFAULT REGEXP_REPLACE(p_nombre, '^[[:space:]]+|[[:space:]]+$', '');
+    DECLARE v_nombre LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 
-    IF v_nombre IS NULL OR v_nombre = '' THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'nombre is required';
-    END IF;
-    IF CHAR_LENGTH(v_nombre) > 120 THEN
-        SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'nombre is longer than 120 characters';
-    END IF;
+    CALL _nombre_asesor(p_nombre, v_nombre);
     -- Leave any transaction an interrupted call left open (see sp_derivar_cliente), so this
     -- write commits on its own rather than with that half-done work.
     ROLLBACK;
