@@ -68,8 +68,7 @@ class Cliente(RowModel):
     bloqueado: bool
     updated_at: UtcDatetime
     vence_at: UtcDatetime | None  # when the sweep returns it unless the asesor acts first
-    # Routing (issue 13): trailing columns of v_clientes, so rows read before they existed
-    # (an older database) still validate.
+    # Routing (issue 13): v_clientes' trailing columns (defaults: a row from before them validates).
     campana_id: int = 1
     prioridad: int = 0
     devoluciones: int = 0
@@ -331,8 +330,7 @@ async def importar_lote(
     db: Database, clave: str, origen: str | None, filas_json: str, omitir_duplicados: bool,
     campana_id: int | None = None, prioridad: int | None = None,
 ) -> LoteImportado:
-    """sp_importar_lote_en_campana: loads one batch of leads set-based into a campaign (None:
-    general) with a priority (None: 0). Event CLIENTS_IMPORTED."""
+    """sp_importar_lote_en_campana: one batch into a campaign (None: general). CLIENTS_IMPORTED."""
     sets = await db.call("sp_importar_lote_en_campana",
                          (clave, origen, filas_json, int(omitir_duplicados), campana_id, prioridad))
     if len(sets) != 2 or len(sets[0]) != 1:
@@ -357,13 +355,10 @@ async def barrido_seguimiento(db: Database) -> int:
 Modo = Literal["manual", "auto"]
 Presencia = Literal["disponible", "en_pausa", "desconectado"]
 Actor = Literal["asesor", "gtr", "dba"]
-# sp_configurar_campana's claves, declared once (the gateway's PATCH maps its fields to them).
-CLAVES_CAMPANA = ("nombre", "timeout_segundos", "prioridad", "modo", "reciclaje_segundos", "max_devoluciones",
-                  "pausa_tras_timeouts", "activa")
 
 
-class Campana(RowModel):
-    """A campaign with its settings and live queue, as sp_listar_campanas shows it."""
+class AjustesCampana(RowModel):
+    """A campaign's settings, as sp_configurar_campana answers them."""
 
     campana_id: int
     nombre: str
@@ -374,6 +369,11 @@ class Campana(RowModel):
     max_devoluciones: int
     pausa_tras_timeouts: int | None  # None: the global pausa_timeouts_consecutivos
     activa: bool
+
+
+class Campana(AjustesCampana):
+    """A campaign with its settings and live queue, as sp_listar_campanas shows it."""
+
     en_cola: int  # waiting, may be offered now
     en_espera: int  # waiting out a recycling delay
     mas_antiguo_en_cola: UtcDatetime | None
@@ -433,10 +433,10 @@ async def crear_campana(db: Database, nombre: str, timeout_segundos: int | None,
     return int(_one(sets, "sp_crear_campana")["campana_id"])
 
 
-async def configurar_campana(db: Database, campana_id: int, clave: str, valor: str | None) -> Campana:
+async def configurar_campana(db: Database, campana_id: int, clave: str, valor: str | None) -> AjustesCampana:
     """sp_configurar_campana: one setting; the campaign as it is now. Event CAMPAIGN_CHANGED."""
     sets = await db.call("sp_configurar_campana", (campana_id, clave, valor))
-    return Campana.model_validate(_one(sets, "sp_configurar_campana"))
+    return AjustesCampana.model_validate(_one(sets, "sp_configurar_campana"))
 
 
 async def listar_campanas(db: Database) -> list[Campana]:

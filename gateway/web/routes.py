@@ -15,7 +15,7 @@ from functools import cache
 from aiohttp import web
 
 from gateway.db import importing
-from gateway.db.procedures import Campana, Cliente
+from gateway.db.procedures import AjustesCampana, Cliente
 from gateway.web import guard, openapi
 from gateway.web.guard import ASESOR, CAMPANA, CLIENTE, Route
 from gateway.web.handlers.asesores import (
@@ -166,7 +166,7 @@ ROUTES: tuple[Route, ...] = (
           description="Omitted settings take the defaults: global timeout, prioridad 0, modo manual, "
                       "reciclajeSegundos 0, maxDevoluciones 3. 409 campana_exists: the name is taken."),
     Route("PATCH", CAMPANA, configurar_campana, "Change a campaign's settings. Event CAMPAIGN_CHANGED each.",
-          "gtr", body=CambiosCampana, response=Campana, refusals=(409,),
+          "gtr", body=CambiosCampana, response=AjustesCampana, refusals=(409,),
           description="Fields are applied one at a time in the documented order, each in its own transaction: "
                       "a refusal leaves the ones before it changed. 409 campana_exists (nombre)."),
     Route("GET", "/api/asesores/panel", panel_asesores,
