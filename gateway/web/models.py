@@ -240,6 +240,8 @@ class Yo(Response):
     role: Literal["gtr", "asesor"]
     asesorId: int | None
     nombre: str | None
+    presencia: Presencia | None = None  # an asesor's own presence (issue 13), for its switch
+    motivoPausa: str | None = None
 
 
 class ImportQuery(BaseModel):

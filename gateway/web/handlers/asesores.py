@@ -53,11 +53,14 @@ async def listar_asesores(request: web.Request, caller: Caller) -> web.Response:
 
 async def yo(request: web.Request, caller: Caller) -> web.Response:
     """Who the token is: a dashboard learns its role, and an asesor its id and name."""
-    nombre = None
-    if caller.asesor_id is not None:
-        asesores = await procedures.listar_asesores(_db(request))
-        nombre = next((a.nombre for a in asesores if a.asesor_id == caller.asesor_id), None)
-    return answer(Yo(role=caller.role, asesorId=caller.asesor_id, nombre=nombre))
+    if caller.asesor_id is None:
+        return answer(Yo(role=caller.role, asesorId=None, nombre=None))
+    # The panel's row has its name and its presence (the switch starts from it); a token of
+    # an inactive asesor never gets here (its tokens are revoked).
+    panel = await procedures.panel_asesores(_db(request))
+    own = next((a for a in panel if a.asesor_id == caller.asesor_id), None)
+    return answer(Yo(role=caller.role, asesorId=caller.asesor_id, nombre=own.nombre if own else None,
+                     presencia=own.presencia if own else None, motivoPausa=own.motivo_pausa if own else None))
 
 
 # -- routing (issue 13): the GTR panel, skills, capacity, presence -------------------------
