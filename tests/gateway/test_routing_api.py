@@ -45,9 +45,10 @@ async def test_gtr_creates_lists_and_configures_campaigns(db: Db, people: People
                     {"activa": "si"}, {"otra": 1}):
             status, body = await gtr.status("PATCH", f"/api/campanas/{fibra}", bad)
             assert (status, error_code(body)) == (422, "validation_error"), bad
-        for bad in ({"nombre": ""}, {"nombre": "x", "modo": "auto", "maxDevoluciones": -1}, {}):
-            status, body = await gtr.status("POST", "/api/campanas", bad)
-            assert (status, error_code(body)) == (422, "validation_error"), bad
+        refused: list[dict[str, object]] = [{"nombre": ""}, {"nombre": "x", "modo": "auto", "maxDevoluciones": -1}, {}]
+        for wrong in refused:
+            status, body = await gtr.status("POST", "/api/campanas", wrong)
+            assert (status, error_code(body)) == (422, "validation_error"), wrong
         status, body = await ana.status("POST", "/api/campanas", {"nombre": "Mia"})
         assert (status, error_code(body)) == (403, "forbidden")
         await board.close()
