@@ -111,7 +111,7 @@ async def openapi_json(request: web.Request) -> web.Response:
 LOCKED = "The caller must hold the customer's live edit lock (``lockToken`` from the lock route)."
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/clientes", crear_cliente, "Load a customer (nuevo). Event CLIENT_CREATED.", "gtr",
-          body=ClienteNuevo, status=201, response=ClienteCreado,
+          body=ClienteNuevo, status=201, response=ClienteCreado, refusals=(404,),
           description="campanaId (default: general, id 1) and prioridad (-1000..1000, default 0) route it; in "
                       "an auto campaign an available asesor may get it in the same call (asesorAsignado). "
                       "404 campana_not_found."),
@@ -201,9 +201,11 @@ ROUTES: tuple[Route, ...] = (
           description="403 not_assigned: not its customer. 409 invalid_transition: not derivado/en_gestion."),
     Route("POST", "/api/importaciones", importar_csv, "Bulk import of leads from a CSV body.", "gtr",
           body_media_type="text/csv", max_body=lambda settings: settings.import_max_bytes, query=ImportQuery,
+          refusals=(404,),
           response=importing.ImportResult,
           description="UTF-8 CSV with a header row naming nombre (required), telefono and any other columns "
                       "(into datos). Up to SEGUIMIENTO_IMPORT_MAX_BYTES (413 past it); no nombre column: 422. "
+                      "Query campanaId (unknown: 404 campana_not_found) and prioridad route every row. "
                       "Events CLIENTS_IMPORTED, one per batch of 5,000 rows."),
     Route("GET", "/health", health, "Database, event scheduler, sweep and tailer health (no token).", "public",
           response=Health, refusals=(500, 503), error_bodies={500: HealthUnavailable, 503: HealthUnavailable}),
