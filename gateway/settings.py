@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     # (a primary promoted from a replica has it disabled) and, if not, runs the sweep itself;
     # sp_barrido_seguimiento's named lock keeps two sweeps apart. 0: never.
     sweep_interval: float = Field(default=30.0, ge=0)
+    # Every presence_interval seconds the gateway reports the asesores with a live dashboard
+    # socket on it (sp_reportar_conectados); one that no gateway reports for the database's
+    # presencia_socket_segundos (90 by default) goes desconectado. The procedure's contract is
+    # at most presencia_socket_segundos / 3 between reports: keep this at or below it. 0: never
+    # (then every asesor this gateway serves ages towards desconectado).
+    presence_interval: float = Field(default=20.0, ge=0, le=3600)
     connect_timeout: float = Field(default=5.0, gt=0)
     query_timeout: float = Field(default=30.0, gt=0)
     # On SIGTERM/SIGINT: how long in-flight requests may take to finish.

@@ -78,7 +78,7 @@ def test_the_owner_cannot_log_in(granted: Granted) -> None:
 def test_the_app_account_works_only_through_procedures(granted: Granted) -> None:
     app = connect(granted.login("app"))
     asesor = call(app, "sp_crear_asesor", "Ana")[0][0]["asesor_id"]
-    cliente = call(app, "sp_cargar_cliente", "Juan", "999111222", None)[0][0]["cliente_id"]
+    cliente = call(app, "sp_cargar_cliente_en_campana", "Juan", "999111222", None, None, None)[0][0]["cliente_id"]
     call(app, "sp_derivar_cliente", cliente, asesor, "gtr")
     token = call(app, "sp_tomar_cliente", cliente, asesor)[0][0]["lock_token"]
     call(app, "sp_abrir_wizard", cliente, asesor, token)

@@ -99,7 +99,7 @@ def test_cargar_cliente_creates_a_nuevo_customer_with_its_event(db: Db) -> None:
     assert event["event_type"] == "CLIENT_CREATED"
     assert event["payload"] == {
         "clienteId": cliente_id, "nombre": "Juan Pérez", "telefono": "+51999888777",
-        "seguimiento_status": "nuevo", "timestamp": event["payload"]["timestamp"],
+        "seguimiento_status": "nuevo", "campanaId": 1, "prioridad": 0, "timestamp": event["payload"]["timestamp"],
     }
 
 

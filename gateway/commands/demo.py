@@ -60,7 +60,7 @@ async def load(db: Database, seed: int = 7) -> None:
     async def cliente() -> int:
         nombre = f"{rng.choice(NOMBRES)} {rng.choice(APELLIDOS)}"
         datos = {"producto": rng.choice(PRODUCTOS), "origen": rng.choice(("web", "campaña", "referido"))}
-        return await procedures.cargar_cliente(db, nombre, f"+51 {telefonos.pop()}", datos)
+        return (await procedures.cargar_cliente(db, nombre, f"+51 {telefonos.pop()}", datos)).cliente_id
 
     # First those that end no_gestionado: assigned, then left idle past a 1 s timeout.
     olvidados = [await cliente() for _ in range(PLAN["no_gestionado"])]

@@ -37,19 +37,21 @@ from gateway.db.dburl import DatabaseUrl
 # gateway's when the primary's event does not run (gateway/web/sweeper.py: after a failover).
 APP_PROCEDURES = (
     "sp_crear_asesor", "sp_listar_asesores", "sp_desactivar_asesor", "sp_activar_asesor",
-    "sp_cargar_cliente", "sp_importar_lote", "sp_derivar_cliente",
+    # Loads go into a campaign (issue 13); with no campaign given, 'general', as sp_cargar_cliente
+    # and sp_importar_lote do, which the gateway therefore no longer calls.
+    "sp_cargar_cliente_en_campana", "sp_importar_lote_en_campana", "sp_derivar_cliente",
     "sp_tomar_cliente", "sp_heartbeat_cliente", "sp_abrir_wizard", "sp_actualizar_cliente",
     "sp_completar_wizard", "sp_liberar_cliente",
     "sp_listar_clientes", "sp_obtener_cliente", "sp_historial_cliente",
     "sp_outbox_leer", "sp_outbox_limites", "sp_validar_token", "sp_estado_servidor",
     "sp_barrido_seguimiento",
-    # Routing (issue 13) adds, each together with the gateway wrapper that calls it (this list
-    # must equal what the gateway calls: tests/gateway/test_app_account.py):
-    # sp_cargar_cliente_en_campana, sp_importar_lote_en_campana, sp_crear_campana,
-    # sp_configurar_campana, sp_listar_campanas, sp_asignar_habilidad, sp_quitar_habilidad,
-    # sp_fijar_capacidad, sp_panel_asesores, sp_cambiar_presencia, sp_listar_motivos_pausa,
-    # sp_reportar_conectados (presence sockets), sp_siguiente_cliente, sp_devolver_cliente,
-    # sp_distribuir (when the primary's event does not run, as the sweep).
+    # Routing (issue 13): campaigns, skills, capacity, presence, the pull and the hand-back;
+    # sp_reportar_conectados from every gateway (gateway/web/presence.py); sp_distribuir when
+    # the primary's event does not run, as the sweep (gateway/web/sweeper.py).
+    "sp_crear_campana", "sp_configurar_campana", "sp_listar_campanas",
+    "sp_asignar_habilidad", "sp_quitar_habilidad", "sp_fijar_capacidad", "sp_panel_asesores",
+    "sp_cambiar_presencia", "sp_listar_motivos_pausa", "sp_reportar_conectados",
+    "sp_siguiente_cliente", "sp_devolver_cliente", "sp_distribuir",
 )
 REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial",
                      "v_campana_diaria", "v_presencia_asesor")

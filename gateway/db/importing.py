@@ -183,10 +183,13 @@ async def run_import(
                         lotes=lotes, lotesYaImportados=ya_importados)
 
 
-def load_with(db: Database, origen: str, omitir_duplicados: bool) -> Callable[[Batch], Awaitable[LoteImportado]]:
-    """A ``load_batch`` that calls sp_importar_lote through the procedure catalogue."""
+def load_with(db: Database, origen: str, omitir_duplicados: bool, campana_id: int | None = None,
+              prioridad: int | None = None) -> Callable[[Batch], Awaitable[LoteImportado]]:
+    """A ``load_batch`` that calls sp_importar_lote_en_campana through the procedure catalogue
+    (campaign None: general; priority None: 0)."""
 
     async def load(batch: Batch) -> LoteImportado:
-        return await procedures.importar_lote(db, batch.clave, origen, batch.filas, omitir_duplicados)
+        return await procedures.importar_lote(db, batch.clave, origen, batch.filas, omitir_duplicados,
+                                              campana_id, prioridad)
 
     return load

@@ -68,6 +68,11 @@ class Cliente(RowModel):
     bloqueado: bool
     updated_at: UtcDatetime
     vence_at: UtcDatetime | None  # when the sweep returns it unless the asesor acts first
+    # Routing (issue 13): v_clientes' trailing columns (defaults: a row from before them validates).
+    campana_id: int = 1
+    prioridad: int = 0
+    devoluciones: int = 0
+    en_cola: bool = False
 
 
 class Listado(RowModel):
@@ -134,6 +139,7 @@ class ServerState(RowModel):
     barrido_estado: str | None
     ultimo_outbox_id: int
     barrido_atraso_segundos: int | None
+    distribuir_estado: str | None = None  # ev_distribuir's STATUS (issue 13), trailing column
 
 
 def _one(sets: list[list[Row]], procedure: str) -> Row:
@@ -178,11 +184,19 @@ async def listar_asesores(db: Database) -> list[Asesor]:
     return [Asesor.model_validate(r) for r in _rows(await db.call("sp_listar_asesores"))]
 
 
-async def cargar_cliente(db: Database, nombre: str, telefono: str | None, datos: dict[str, Any] | None) -> int:
-    """sp_cargar_cliente: GTR loads a customer as nuevo; its id. Event CLIENT_CREATED."""
+class ClienteCargado(RowModel):
+    cliente_id: int
+    asesor_asignado: int | None  # given at once by an auto campaign's distribution; None: it waits
+
+
+async def cargar_cliente(db: Database, nombre: str, telefono: str | None, datos: dict[str, Any] | None,
+                         campana_id: int | None = None, prioridad: int | None = None) -> ClienteCargado:
+    """sp_cargar_cliente_en_campana: GTR loads a customer as nuevo into a campaign (None:
+    general) with a priority (None: 0). Event CLIENT_CREATED; in an auto campaign the
+    distribution may assign it in the same call."""
     datos_json = None if datos is None else json.dumps(datos, ensure_ascii=False)
-    sets = await db.call("sp_cargar_cliente", (nombre, telefono, datos_json))
-    return int(_one(sets, "sp_cargar_cliente")["cliente_id"])
+    sets = await db.call("sp_cargar_cliente_en_campana", (nombre, telefono, datos_json, campana_id, prioridad))
+    return ClienteCargado.model_validate(_one(sets, "sp_cargar_cliente_en_campana"))
 
 
 async def derivar_cliente(db: Database, cliente_id: int, asesor_id: int, actor: Literal["gtr", "dba"]) -> None:
@@ -313,12 +327,14 @@ class LoteImportado(RowModel):
 
 
 async def importar_lote(
-    db: Database, clave: str, origen: str | None, filas_json: str, omitir_duplicados: bool
+    db: Database, clave: str, origen: str | None, filas_json: str, omitir_duplicados: bool,
+    campana_id: int | None = None, prioridad: int | None = None,
 ) -> LoteImportado:
-    """sp_importar_lote: loads one batch of leads set-based. Event CLIENTS_IMPORTED."""
-    sets = await db.call("sp_importar_lote", (clave, origen, filas_json, int(omitir_duplicados)))
+    """sp_importar_lote_en_campana: one batch into a campaign (None: general). CLIENTS_IMPORTED."""
+    sets = await db.call("sp_importar_lote_en_campana",
+                         (clave, origen, filas_json, int(omitir_duplicados), campana_id, prioridad))
     if len(sets) != 2 or len(sets[0]) != 1:
-        raise UnexpectedDatabaseError("sp_importar_lote did not return its two result sets")
+        raise UnexpectedDatabaseError("sp_importar_lote_en_campana did not return its two result sets")
     # The summary row's rechazados is a count; the second result set is the lines themselves.
     return LoteImportado.model_validate({**sets[0][0], "rechazados": sets[1]})
 
@@ -332,3 +348,153 @@ async def barrido_seguimiento(db: Database) -> int:
     """sp_barrido_seguimiento: runs the timeout sweep now; how many customers it returned."""
     sets = await db.call("sp_barrido_seguimiento")
     return int(_one(sets, "sp_barrido_seguimiento")["devueltos"])
+
+
+# -- Routing (issue 13): campaigns, skills, capacity, presence, the pull and the hand-back --
+
+Modo = Literal["manual", "auto"]
+Presencia = Literal["disponible", "en_pausa", "desconectado"]
+Actor = Literal["asesor", "gtr", "dba"]
+
+
+class AjustesCampana(RowModel):
+    """A campaign's settings, as sp_configurar_campana answers them."""
+
+    campana_id: int
+    nombre: str
+    timeout_segundos: int | None  # None: the global timeout_segundos applies
+    prioridad: int
+    modo: Modo
+    reciclaje_segundos: int
+    max_devoluciones: int
+    pausa_tras_timeouts: int | None  # None: the global pausa_timeouts_consecutivos
+    activa: bool
+
+
+class Campana(AjustesCampana):
+    """A campaign with its settings and live queue, as sp_listar_campanas shows it."""
+
+    en_cola: int  # waiting, may be offered now
+    en_espera: int  # waiting out a recycling delay
+    mas_antiguo_en_cola: UtcDatetime | None
+    activos: int  # derivado + en_gestion
+    asesores_con_habilidad: int
+
+
+class PanelAsesor(RowModel):
+    """One active asesor on the GTR panel (sp_panel_asesores)."""
+
+    asesor_id: int
+    nombre: str
+    presencia: Presencia
+    motivo_pausa: str | None
+    presencia_desde: UtcDatetime | None
+    carga: int
+    capacidad: int
+    timeouts_consecutivos: int
+    visto_at: UtcDatetime | None
+    campanas: Annotated[list[int], BeforeValidator(_json_object)]
+
+
+class MotivoPausa(RowModel):
+    codigo: str
+    descripcion: str
+
+
+class Habilidad(RowModel):
+    asesor_id: int
+    campana_id: int
+    cambiado: bool
+
+
+class PresenciaCambiada(RowModel):
+    asesor_id: int
+    presencia: Presencia
+    motivo_pausa: str | None
+    asignados: int  # customers the distribution gave it right away
+
+
+class Siguiente(RowModel):
+    cliente_id: int | None  # None: nothing waits for this asesor
+    campana_id: int | None
+
+
+class Distribucion(RowModel):
+    asignados: int
+    desconectados: int
+    omitido: bool
+
+
+async def crear_campana(db: Database, nombre: str, timeout_segundos: int | None, prioridad: int | None,
+                        modo: Modo | None, reciclaje_segundos: int | None, max_devoluciones: int | None) -> int:
+    """sp_crear_campana: a campaign (None takes each default); its id. Event CAMPAIGN_CHANGED."""
+    sets = await db.call("sp_crear_campana", (nombre, timeout_segundos, prioridad, modo, reciclaje_segundos,
+                                              max_devoluciones))
+    return int(_one(sets, "sp_crear_campana")["campana_id"])
+
+
+async def configurar_campana(db: Database, campana_id: int, clave: str, valor: str | None) -> AjustesCampana:
+    """sp_configurar_campana: one setting; the campaign as it is now. Event CAMPAIGN_CHANGED."""
+    sets = await db.call("sp_configurar_campana", (campana_id, clave, valor))
+    return AjustesCampana.model_validate(_one(sets, "sp_configurar_campana"))
+
+
+async def listar_campanas(db: Database) -> list[Campana]:
+    """sp_listar_campanas: every campaign with its settings and live queue."""
+    return [Campana.model_validate(r) for r in _rows(await db.call("sp_listar_campanas"))]
+
+
+async def asignar_habilidad(db: Database, asesor_id: int, campana_id: int) -> Habilidad:
+    """sp_asignar_habilidad: the asesor may work the campaign. Event ASESOR_SKILLS_CHANGED."""
+    sets = await db.call("sp_asignar_habilidad", (asesor_id, campana_id))
+    return Habilidad.model_validate(_one(sets, "sp_asignar_habilidad"))
+
+
+async def quitar_habilidad(db: Database, asesor_id: int, campana_id: int) -> Habilidad:
+    """sp_quitar_habilidad: no more customers of the campaign. Event ASESOR_SKILLS_CHANGED."""
+    sets = await db.call("sp_quitar_habilidad", (asesor_id, campana_id))
+    return Habilidad.model_validate(_one(sets, "sp_quitar_habilidad"))
+
+
+async def fijar_capacidad(db: Database, asesor_id: int, capacidad: int) -> int:
+    """sp_fijar_capacidad: customers it may hold at once. Event ASESOR_CAPACITY_CHANGED."""
+    return int(_one(await db.call("sp_fijar_capacidad", (asesor_id, capacidad)), "sp_fijar_capacidad")["capacidad"])
+
+
+async def panel_asesores(db: Database) -> list[PanelAsesor]:
+    """sp_panel_asesores: presence, load against capacity, timeouts and skills of each asesor."""
+    return [PanelAsesor.model_validate(r) for r in _rows(await db.call("sp_panel_asesores"))]
+
+
+async def cambiar_presencia(db: Database, asesor_id: int, presencia: Presencia, motivo_pausa: str | None,
+                            actor: Actor) -> PresenciaCambiada:
+    """sp_cambiar_presencia: disponible, en_pausa (a reason), desconectado. ASESOR_STATUS_CHANGED."""
+    sets = await db.call("sp_cambiar_presencia", (asesor_id, presencia, motivo_pausa, actor))
+    return PresenciaCambiada.model_validate(_one(sets, "sp_cambiar_presencia"))
+
+
+async def listar_motivos_pausa(db: Database) -> list[MotivoPausa]:
+    """sp_listar_motivos_pausa: the pause reasons that may be chosen now."""
+    return [MotivoPausa.model_validate(r) for r in _rows(await db.call("sp_listar_motivos_pausa"))]
+
+
+async def reportar_conectados(db: Database, asesor_ids: list[int]) -> int:
+    """sp_reportar_conectados: the asesores with a live dashboard socket here. No event."""
+    sets = await db.call("sp_reportar_conectados", (json.dumps(sorted(asesor_ids)),))
+    return int(_one(sets, "sp_reportar_conectados")["vistos"])
+
+
+async def siguiente_cliente(db: Database, asesor_id: int) -> Siguiente:
+    """sp_siguiente_cliente: the pull (cliente_id None: nothing waits). Event CLIENT_REASSIGNED."""
+    return Siguiente.model_validate(_one(await db.call("sp_siguiente_cliente", (asesor_id,)),
+                                         "sp_siguiente_cliente"))
+
+
+async def devolver_cliente(db: Database, cliente_id: int, asesor_id: int, motivo: str) -> None:
+    """sp_devolver_cliente: the asesor hands a customer back. Event CLIENT_RETURNED_TO_GTR."""
+    await db.call("sp_devolver_cliente", (cliente_id, asesor_id, motivo))
+
+
+async def distribuir(db: Database) -> Distribucion:
+    """sp_distribuir: the automatic distribution now (stale sockets first)."""
+    return Distribucion.model_validate(_one(await db.call("sp_distribuir"), "sp_distribuir"))

@@ -33,6 +33,7 @@ from gateway.web.keys import (
 )
 from gateway.web.limits import AuthFailures
 from gateway.web.metrics import Metrics
+from gateway.web.presence import report
 from gateway.web.routes import setup_routes
 from gateway.web.sessions import TokenCache
 from gateway.web.sweeper import follow
@@ -106,6 +107,13 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     if settings.sweep_interval > 0:
         sweeper = asyncio.get_running_loop().create_task(follow(sweep_db, settings.sweep_interval, metrics),
                                                          name="sweeper")
+    # Its own session too: a presence report must not wait behind requests, or the asesores
+    # this gateway serves could age into desconectado under load.
+    presence_db = sessions(1)
+    presence = None
+    if settings.presence_interval > 0:
+        presence = asyncio.get_running_loop().create_task(report(presence_db, hub, settings.presence_interval),
+                                                          name="presence")
     # Wait briefly for the first read so a socket opened right after start can attach; a
     # database that is down does not stop the gateway from starting (it answers 503).
     with contextlib.suppress(asyncio.TimeoutError):
@@ -113,12 +121,13 @@ async def _database_and_tailer(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        for running in (task, sweeper):
+        for running in (task, sweeper, presence):
             if running is not None:
                 running.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await running
         await sweep_db.close()
+        await presence_db.close()
         await hub.close()
         await tail_db.close()
         await db.close()

@@ -1,6 +1,7 @@
 """The live dashboard: static pages served by the gateway itself (no build step, no CDN).
 
-``setup_dashboard(app)`` adds the landing page ``/``, the GTR board ``/gtr``, the asesor
+``setup_dashboard(app)`` adds the landing page ``/``, the GTR board ``/gtr`` (and its
+campaigns and asesor panel, ``/gtr/campanas``), the asesor
 view ``/asesor`` and their assets under ``/static/``. The pages hold no data and no secret:
 they take the caller's bearer token from the address (``?token=``), keep it in the tab's
 sessionStorage and talk to the same REST API and WebSocket any other client uses.
@@ -25,6 +26,7 @@ STATIC_PREFIX = "/static/"
 PAGES = {
     "/": "index.html",
     "/gtr": "gtr.html",
+    "/gtr/campanas": "campanas.html",
     "/asesor": "asesor.html",
 }
 

@@ -54,11 +54,13 @@ Handler = Callable[..., Awaitable[web.StreamResponse]]
 M = TypeVar("M", bound=BaseModel)
 CLIENTE = "/api/clientes/{id:[0-9]{1,19}}"
 ASESOR = "/api/asesores/{id:[0-9]{1,19}}"
+CAMPANA = "/api/campanas/{id:[0-9]{1,19}}"
 # The id in a path, by the collection it names: the handler's parameter for it, and the
 # refusal for a number no row can have (what the procedure would answer for it).
 PATH_IDS: dict[str, tuple[str, ErrorCode]] = {
     "clientes": ("cliente_id", ErrorCode.CLIENTE_NOT_FOUND),
     "asesores": ("asesor_id", ErrorCode.ASESOR_NOT_FOUND),
+    "campanas": ("campana_id", ErrorCode.CAMPANA_NOT_FOUND),
 }
 _PATH_ID = re.compile(r"/(\w+)/\{id:")
 # The field that names the acting asesor, in a body or a query (see step 5 above).

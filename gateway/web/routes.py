@@ -15,10 +15,23 @@ from functools import cache
 from aiohttp import web
 
 from gateway.db import importing
-from gateway.db.procedures import Cliente
+from gateway.db.procedures import AjustesCampana, Cliente
 from gateway.web import guard, openapi
-from gateway.web.guard import ASESOR, CLIENTE, Route
-from gateway.web.handlers.asesores import activar_asesor, crear_asesor, desactivar_asesor, listar_asesores, yo
+from gateway.web.guard import ASESOR, CAMPANA, CLIENTE, Route
+from gateway.web.handlers.asesores import (
+    activar_asesor,
+    cambiar_habilidad,
+    crear_asesor,
+    desactivar_asesor,
+    fijar_capacidad,
+    listar_asesores,
+    listar_motivos_pausa,
+    panel_asesores,
+    presencia_por_gtr,
+    presencia_propia,
+    yo,
+)
+from gateway.web.handlers.campanas import configurar_campana, crear_campana, listar_campanas
 from gateway.web.handlers.clientes import (
     abrir_wizard,
     actualizar_cliente,
@@ -26,11 +39,13 @@ from gateway.web.handlers.clientes import (
     completar_wizard,
     crear_cliente,
     derivar_cliente,
+    devolver_cliente,
     heartbeat_cliente,
     historial_cliente,
     liberar_cliente,
     listar_clientes,
     obtener_cliente,
+    siguiente_cliente,
     tomar_cliente,
 )
 from gateway.web.handlers.importaciones import importar_csv
@@ -46,10 +61,19 @@ from gateway.web.models import (
     AsesorRequest,
     Board,
     CambioEstatus,
+    CambiosCampana,
+    CampanaCreada,
+    CampanaNueva,
+    Campanas,
+    CapacidadFijada,
+    CapacidadRequest,
     ClienteCreado,
     ClienteNuevo,
     Derivacion,
+    Devolucion,
     EstadoCambiado,
+    HabilidadCambiada,
+    HabilidadRequest,
     Health,
     HealthUnavailable,
     HeartbeatResponse,
@@ -58,6 +82,12 @@ from gateway.web.models import (
     ListQuery,
     LockedRequest,
     LockResponse,
+    MotivosPausa,
+    PanelAsesores,
+    PresenciaCambiada,
+    PresenciaGtr,
+    PresenciaPropia,
+    SiguienteCliente,
     WebSocketQuery,
     Yo,
 )
@@ -81,7 +111,10 @@ async def openapi_json(request: web.Request) -> web.Response:
 LOCKED = "The caller must hold the customer's live edit lock (``lockToken`` from the lock route)."
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/clientes", crear_cliente, "Load a customer (nuevo). Event CLIENT_CREATED.", "gtr",
-          body=ClienteNuevo, status=201, response=ClienteCreado),
+          body=ClienteNuevo, status=201, response=ClienteCreado, refusals=(404,),
+          description="campanaId (default: general, id 1) and prioridad (-1000..1000, default 0) route it; in "
+                      "an auto campaign an available asesor may get it in the same call (asesorAsignado). "
+                      "404 campana_not_found."),
     Route("GET", "/api/clientes", listar_clientes, "The board: a page of customers and its snapshotOutboxId.",
           "any", query=ListQuery, response=Board, refusals=(403,),
           description="An asesor token always gets its own customers (another asesorId: 403)."),
@@ -125,11 +158,54 @@ ROUTES: tuple[Route, ...] = (
           description="It needs new tokens: the ones revoked when it was deactivated stay revoked. "
                       "409 asesor_state_unchanged: already active."),
     Route("GET", "/api/me", yo, "Who the token is.", "any", response=Yo),
+    # -- routing (issue 13) ----------------------------------------------------------------
+    Route("GET", "/api/campanas", listar_campanas, "Every campaign: settings and live queue.", "any",
+          response=Campanas),
+    Route("POST", "/api/campanas", crear_campana, "Create a campaign. Event CAMPAIGN_CHANGED.", "gtr",
+          body=CampanaNueva, status=201, response=CampanaCreada, refusals=(409,),
+          description="Omitted settings take the defaults: global timeout, prioridad 0, modo manual, "
+                      "reciclajeSegundos 0, maxDevoluciones 3. 409 campana_exists: the name is taken."),
+    Route("PATCH", CAMPANA, configurar_campana, "Change a campaign's settings. Event CAMPAIGN_CHANGED each.",
+          "gtr", body=CambiosCampana, response=AjustesCampana, refusals=(409,),
+          description="Fields are applied one at a time in the documented order, each in its own transaction: "
+                      "a refusal leaves the ones before it changed. 409 campana_exists (nombre)."),
+    Route("GET", "/api/asesores/panel", panel_asesores,
+          "The asesor panel: presence, load against capacity, consecutive timeouts, skills.", "gtr",
+          response=PanelAsesores),
+    Route("POST", ASESOR + "/habilidades", cambiar_habilidad,
+          "Give (habilidad true) or take a campaign's skill. Event ASESOR_SKILLS_CHANGED.", "gtr",
+          body=HabilidadRequest, response=HabilidadCambiada,
+          description="cambiado false: it already was so (no event). 404 campana_not_found."),
+    Route("PUT", ASESOR + "/capacidad", fijar_capacidad,
+          "Customers the asesor may hold at once (1-100). Event ASESOR_CAPACITY_CHANGED.", "gtr",
+          body=CapacidadRequest, response=CapacidadFijada, refusals=(409,),
+          description="409 asesor_state_unchanged: it already has that capacity."),
+    Route("POST", ASESOR + "/presencia", presencia_por_gtr, "GTR sets an asesor's presence. Event "
+          "ASESOR_STATUS_CHANGED.", "gtr", body=PresenciaGtr, response=PresenciaCambiada, refusals=(409,),
+          description="422 pause_reason_invalid: motivoPausa missing with en_pausa, unknown, or given with "
+                      "another presence. 409 asesor_state_unchanged: it already is so."),
+    Route("POST", "/api/presencia", presencia_propia, "The asesor sets its own presence. Event "
+          "ASESOR_STATUS_CHANGED.", "asesor", body=PresenciaPropia, response=PresenciaCambiada, refusals=(409,),
+          description="As POST /api/asesores/{id}/presencia, actor asesor. Made disponible, it may be given "
+                      "customers at once (asignados)."),
+    Route("GET", "/api/motivos-pausa", listar_motivos_pausa, "The pause reasons that may be chosen.", "any",
+          response=MotivosPausa),
+    Route("POST", "/api/siguiente-cliente", siguiente_cliente,
+          "Siguiente cliente: the best waiting customer, at once. Event CLIENT_REASSIGNED.", "asesor",
+          body=AsesorRequest, response=SiguienteCliente, refusals=(409,),
+          description="clienteId null: nothing waits for this asesor. 409 asesor_not_available (not "
+                      "disponible), capacity_full."),
+    Route("POST", CLIENTE + "/devolver", devolver_cliente,
+          "Hand the customer back to its queue (no_gestionado). Event CLIENT_RETURNED_TO_GTR.", "asesor",
+          body=Devolucion, response=EstadoCambiado, refusals=(403, 409),
+          description="403 not_assigned: not its customer. 409 invalid_transition: not derivado/en_gestion."),
     Route("POST", "/api/importaciones", importar_csv, "Bulk import of leads from a CSV body.", "gtr",
           body_media_type="text/csv", max_body=lambda settings: settings.import_max_bytes, query=ImportQuery,
+          refusals=(404,),
           response=importing.ImportResult,
           description="UTF-8 CSV with a header row naming nombre (required), telefono and any other columns "
                       "(into datos). Up to SEGUIMIENTO_IMPORT_MAX_BYTES (413 past it); no nombre column: 422. "
+                      "Query campanaId (unknown: 404 campana_not_found) and prioridad route every row. "
                       "Events CLIENTS_IMPORTED, one per batch of 5,000 rows."),
     Route("GET", "/health", health, "Database, event scheduler, sweep and tailer health (no token).", "public",
           response=Health, refusals=(500, 503), error_bodies={500: HealthUnavailable, 503: HealthUnavailable}),

@@ -2,7 +2,8 @@
 -- internal. What sp_cargar_cliente and sp_cargar_cliente_en_campana do: loads a customer as
 -- nuevo into the campaign (NULL: 'general') with the priority (NULL: 0), in its campaign's
 -- queue from now; history (cargado) and CLIENT_CREATED {nombre, telefono,
--- seguimiento_status} in one transaction. Then, when the campaign is in auto mode, the
+-- seguimiento_status, campanaId, prioridad} in one transaction (campanaId and prioridad were
+-- added with the dashboards' campaign filter: new keys, so existing readers are unaffected). Then, when the campaign is in auto mode, the
 -- distribution runs for that campaign at once (its own transaction, see _distribuir), so a
 -- lead reaches an available asesor without waiting for ev_distribuir; if that fails the load
 -- stands and ev_distribuir assigns it a few seconds later.
@@ -37,7 +38,9 @@ BEGIN
     SELECT (modo = 'auto' AND activa = 1) INTO v_auto FROM campanas WHERE id = v_campana;
     CALL _registrar_cambio(o_cliente_id, NULL, 'nuevo', NULL, NULL, 'gtr', 'cargado', 'CLIENT_CREATED',
                            JSON_OBJECT('nombre', v_nombre, 'telefono', v_telefono,
-                                       'seguimiento_status', 'nuevo'),
+                                       'seguimiento_status', 'nuevo',
+                                       'campanaId', CAST(v_campana AS SIGNED),
+                                       'prioridad', CAST(v_prioridad AS SIGNED)),
                            v_ahora);
     CALL _cerrar_transaccion(TRUE);
     IF v_auto = 1 THEN

@@ -147,8 +147,11 @@ def test_tab_reaches_the_controls_in_reading_order_with_a_visible_focus(
         if path == "/gtr":
             assert stops[0]["cls"] == "skip-link" and stops[1]["cls"] == "brand", stops[:2]
             names = [str(s["name"]) for s in stops]
-            # the tiles, the search box, then the board's rows (select, button) in order
-            assert names[2] == "Todos" or names[2].startswith("Todos"), names[:4]
+            # the GTR pages' links (js/nav.js), the tiles, the search box, then the board's
+            # rows (select, button) in order
+            pages = page.locator("#paginas a").count()
+            assert names[2:2 + pages] == page.locator("#paginas a").all_inner_texts(), names[:2 + pages]
+            assert names[2 + pages].startswith("Todos"), names[:4 + pages]
             first_select = next(i for i, s in enumerate(stops) if str(s["name"]).startswith("Asesor para "))
             assert str(stops[first_select + 1]["name"]).startswith(("Asignar a ", "Reasignar a ")), stops[first_select:]
         else:
@@ -167,7 +170,8 @@ def test_a_pressed_filter_tile_still_shows_the_focus(db: Db, desk: object, open_
     tile = page.locator("#resumen .tile[data-filtro='todos']")
     expect(tile).to_have_attribute("aria-pressed", "true")
     unfocused = tile.evaluate("e => getComputedStyle(e).outline")
-    page.locator(".brand").focus()
+    before = page.locator("#paginas a").last if page.locator("#paginas a").count() else page.locator(".brand")
+    before.focus()  # what comes just before the tiles in the reading order
     page.keyboard.press("Tab")
     expect(tile).to_be_focused()
     assert tile.evaluate("e => getComputedStyle(e).outline") != unfocused
@@ -199,9 +203,9 @@ def test_the_asesor_works_the_wizard_with_the_keyboard_and_escape_closes_it(
     page = open_view("/asesor", make_token(db, "asesor", ana_id(db))).page
     first = page.locator("#mis-clientes li").first
     cliente = int(first.get_attribute("data-cliente-id") or 0)
-    page.locator("#lista-titulo").focus()
+    page.locator("#siguiente").focus()  # the routing bar's last control comes just before the list
     page.keyboard.press("Tab")
-    expect(first.get_by_role("button")).to_be_focused()
+    expect(first.locator(".card-action .btn-primary")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#campo-nombre")).to_be_focused()
     page.keyboard.press("Tab")
@@ -257,3 +261,77 @@ def test_the_pages_fit_the_screen_with_their_main_controls_in_view(
         expect(control).to_be_in_viewport()
     asesor.get_by_role("button", name="Guardar cambios").scroll_into_view_if_needed()
     expect(asesor.get_by_role("button", name="Completar gestión")).to_be_in_viewport()
+
+
+# -- routing (issue 13) ------------------------------------------------------------------------
+
+
+def test_the_routing_pages_in_their_states_have_no_serious_violation(
+        db: Db, gateway: GatewayThread, open_view: OpenView) -> None:
+    load_demo(db, gateway)
+    ana = ana_id(db)
+    campana = db.call_one("sp_crear_campana", "Fibra", 600, 5, "auto", 60, None)["campana_id"]
+    db.call("sp_asignar_habilidad", ana, campana)
+    db.call("sp_cambiar_presencia", ana, "en_pausa", "almuerzo", "dba")
+    db.call("sp_cargar_cliente_en_campana", "Cola Esperando", None, None, campana, None)
+
+    panel = open_view("/gtr/campanas", make_token(db, "gtr")).page
+    expect(panel.locator("#campanas tr.campana", has_text="Fibra").locator(".col-cola")).to_have_text("1")
+    expect(panel.locator(f"tr.asesor[data-asesor-id='{ana}']")).to_have_attribute("data-presencia", "en_pausa")
+    assert_accessible(panel, "GTR campaigns and asesor panel")
+    panel.get_by_role("button", name="Editar la campaña Fibra").click()
+    expect(panel.get_by_label("Nombre de la campaña")).to_have_value("Fibra")
+    panel.get_by_label("Nombre de la campaña").fill("")
+    panel.get_by_role("button", name="Guardar cambios").click()
+    expect(panel.locator("#campana-form .form-error")).to_have_text("El nombre es obligatorio.")
+    assert_accessible(panel, "GTR campaign being edited, with its form error")
+
+    board = open_view("/gtr", make_token(db, "gtr")).page
+    board.get_by_label("Campaña", exact=True).first.select_option(str(campana))
+    assert_accessible(board, "GTR board filtered by campaign")
+
+    asesor = open_view("/asesor", make_token(db, "asesor", ana)).page
+    expect(asesor.locator("#presencia-actual")).to_have_attribute("data-presencia", "en_pausa")
+    expect(asesor.locator(".card-campana").first).to_be_visible()
+    assert_accessible(asesor, "asesor paused, with its routing bar")
+    asesor.locator("#mis-clientes li button.devolver").first.click()
+    expect(asesor.locator("#devolver-form")).to_be_visible()
+    assert_accessible(asesor, "asesor handing a customer back")
+
+
+def test_routing_works_from_the_keyboard_alone(db: Db, gateway: GatewayThread, open_view: OpenView) -> None:
+    load_demo(db, gateway)
+    ana = ana_id(db)
+    panel = open_view("/gtr/campanas", make_token(db, "gtr")).page
+    panel.get_by_label("Nombre de la campaña").focus()
+    panel.keyboard.type("Teclado")
+    panel.keyboard.press("Tab")  # Modo
+    panel.keyboard.press("ArrowDown")  # automático
+    panel.keyboard.press("Shift+Tab")
+    panel.keyboard.press("Enter")  # Enter in the name field submits the form
+    row = panel.locator("#campanas tr.campana", has_text="Teclado")
+    expect(row.locator(".col-modo")).to_have_text("Automático")
+    campana = int(db.query("SELECT id FROM campanas WHERE nombre = 'Teclado'")[0]["id"])
+    skill = panel.locator(f"#hab-{ana}-{campana}")
+    skill.focus()
+    panel.keyboard.press("Space")
+    expect(skill).to_be_checked()
+    assert db.query("SELECT COUNT(*) AS n FROM asesor_campanas WHERE asesor_id = %s AND campana_id = %s",
+                    (ana, campana))[0]["n"] == 1
+
+    asesor = open_view("/asesor", make_token(db, "asesor", ana)).page
+    select = asesor.get_by_label("Cambiar estado", exact=True)
+    select.focus()
+    select.select_option("en_pausa:descanso")  # what the arrow keys do on a closed <select>
+    asesor.keyboard.press("Tab")
+    expect(asesor.get_by_role("button", name="Cambiar estado")).to_be_focused()
+    asesor.keyboard.press("Enter")
+    expect(asesor.locator("#presencia-actual")).to_have_attribute("data-presencia", "en_pausa")
+    asesor.keyboard.press("Tab")
+    expect(asesor.get_by_role("button", name="Siguiente cliente")).to_be_focused()
+    devolver = asesor.locator("#mis-clientes li button.devolver").first
+    devolver.focus()
+    asesor.keyboard.press("Enter")
+    expect(asesor.get_by_label("Motivo de la devolución")).to_be_focused()
+    asesor.keyboard.press("Escape")  # closes the hand-back form, nothing handed back
+    expect(asesor.locator("#devolver-form")).to_be_hidden()

@@ -132,7 +132,7 @@ def test_the_open_wizard_sends_heartbeats_and_closing_it_releases_the_lock(
     cliente = db.derivado(desk.ana)
     asesor = open_view("/asesor", desk.ana_token, heartbeat=1).page  # ?heartbeat=N: every N s
     expect(asesor.locator("#latido-intervalo")).to_have_text("1 s")
-    card(asesor, cliente).get_by_role("button").click()
+    card(asesor, cliente).locator(".card-action .btn-primary").click()
     expect(asesor.locator("#wizard")).to_be_visible()
     expect(card(asesor, cliente).locator(".chip")).to_have_attribute("data-estado", "en_gestion", timeout=LIVE)
     assert db.cliente(cliente)["lock_token"] is not None
@@ -167,7 +167,7 @@ def test_timeout_turns_the_chip_red_and_reassignment_takes_the_customer_away(
     expect(card(asesor, reasignado)).to_be_visible()
 
     # Ana works on one; GTR reassigns the other to Bruno: it leaves her list, with a notice.
-    card(asesor, olvidado).get_by_role("button").click()
+    card(asesor, olvidado).locator(".card-action .btn-primary").click()
     expect_chip(gtr, olvidado, "en_gestion")
     row = board_row(gtr, reasignado)
     row.get_by_label(re.compile("^Asesor para ")).select_option(label="Bruno Díaz")

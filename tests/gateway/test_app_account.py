@@ -113,7 +113,7 @@ def test_the_derivation_sees_the_routes_the_tailer_and_the_token_check() -> None
     called = gateway_procedures()
     # A route (the board), the tailer's reads, the token check on every request, /health:
     assert {"sp_listar_clientes", "sp_outbox_leer", "sp_outbox_limites", "sp_validar_token",
-            "sp_estado_servidor", "sp_importar_lote"} <= called
+            "sp_estado_servidor", "sp_importar_lote_en_campana", "sp_reportar_conectados"} <= called
     # Admin tools (token create, demo) are not loaded by a serving gateway; the sweep is,
     # for a primary whose event does not run (gateway/web/sweeper.py).
     assert not called & {"sp_crear_token", "sp_revocar_token", "sp_configurar"}

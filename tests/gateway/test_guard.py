@@ -25,7 +25,7 @@ REVOKED = "revoked"
 DEAD_TOKENS = (None, "' OR ''='", "seg_" + "A" * 43, REVOKED)
 # Ids the path pattern lets through but no row can have: 0, and nineteen digits past BIGINT.
 IMPOSSIBLE_IDS = (0, 2**63)
-NOT_FOUND = {"cliente_id": "cliente_not_found", "asesor_id": "asesor_not_found"}
+NOT_FOUND = {"cliente_id": "cliente_not_found", "asesor_id": "asesor_not_found", "campana_id": "campana_not_found"}
 
 
 async def send(session: aiohttp.ClientSession, gw: Gateway, route: Route, token: str | None, *,

@@ -56,9 +56,10 @@ async def test_me_says_who_the_token_is_and_the_board_carries_the_timeout(db: Db
     db.call("sp_configurar", "timeout_segundos", 120)
     async with running_gateway(db.url) as gw, aiohttp.ClientSession() as session:
         assert await Api(session, gw.base, people.gtr).call("GET", "/api/me", expect=200) == {
-            "role": "gtr", "asesorId": None, "nombre": None}
+            "role": "gtr", "asesorId": None, "nombre": None, "presencia": None, "motivoPausa": None}
         assert await Api(session, gw.base, people.ana_token).call("GET", "/api/me", expect=200) == {
-            "role": "asesor", "asesorId": people.ana, "nombre": "Ana"}
+            "role": "asesor", "asesorId": people.ana, "nombre": "Ana", "presencia": "desconectado",
+            "motivoPausa": None}
         status, body = await Api(session, gw.base, None).status("GET", "/api/me")
         assert (status, error_code(body)) == (401, "unauthorized")
         board = await Api(session, gw.base, people.gtr).call("GET", "/api/clientes", expect=200)

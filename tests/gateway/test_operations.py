@@ -49,8 +49,9 @@ async def test_metrics_in_prometheus_text(db: Db, people: People) -> None:
             text = await response.text()
         expected = {
             ("seguimiento_http_requests_total", (("method", "POST"), ("route", "/api/clientes"), ("status", "201"))): 1,
-            ("seguimiento_procedure_calls_total", (("procedure", "sp_cargar_cliente"), ("outcome", "ok"))): 1,
-            ("seguimiento_procedure_seconds_count", (("procedure", "sp_cargar_cliente"),)): 1,
+            ("seguimiento_procedure_calls_total",
+             (("procedure", "sp_cargar_cliente_en_campana"), ("outcome", "ok"))): 1,
+            ("seguimiento_procedure_seconds_count", (("procedure", "sp_cargar_cliente_en_campana"),)): 1,
             ("seguimiento_websocket_connections", (("role", "asesor"),)): 1,
             ("seguimiento_websocket_connections", (("role", "gtr"),)): 1,
             ("seguimiento_events_delivered_total", ()): 1,

@@ -107,3 +107,25 @@ async def test_no_gateway_sweep_while_another_sweep_holds_the_lock(db: Db, app_a
             await status_becomes(db, idle, "no_gestionado", timeout=10)
     finally:
         other.close()
+
+
+@run()
+async def test_the_gateway_distributes_when_the_primarys_distribution_event_does_not(
+        db: Db, app_account: AppAccount) -> None:
+    """ev_distribuir disabled (as after a promotion; the test databases disable events): a
+    lead waiting in an auto campaign still reaches an available asesor, through the gateway."""
+    assert db.query("SELECT STATUS AS s FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() "
+                    "AND EVENT_NAME = 'ev_distribuir'")[0]["s"] != "ENABLED"
+    asesor = db.asesor()
+    campana = db.call_one("sp_crear_campana", "Fibra", None, None, "auto", None, None)["campana_id"]
+    db.call("sp_asignar_habilidad", asesor, campana)
+    cliente = db.call_one("sp_cargar_cliente_en_campana", "Juan", None, None, campana, None)["cliente_id"]
+    assert db.cliente(cliente)["seguimiento_status"] == "nuevo"  # Ana is desconectado: it waits
+    # By hand, so that no procedure runs the distribution at once: only a run can assign it.
+    db.execute("UPDATE asesores SET presencia = 'disponible', presencia_desde = UTC_TIMESTAMP(6) WHERE id = %s",
+               (asesor,))
+    async with running_gateway(db.url, sweep_interval=0.2):
+        await status_becomes(db, cliente, "derivado", timeout=10)
+    assert db.cliente(cliente)["asesor_asignado"] == asesor
+    (history,) = [h for h in db.historial(cliente) if h["estado_nuevo"] == "derivado"]
+    assert history["actor"] == "system"

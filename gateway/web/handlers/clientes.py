@@ -18,12 +18,14 @@ from gateway.web.models import (
     ClienteCreado,
     ClienteNuevo,
     Derivacion,
+    Devolucion,
     EstadoCambiado,
     HeartbeatResponse,
     HistorialResponse,
     ListQuery,
     LockedRequest,
     LockResponse,
+    SiguienteCliente,
 )
 
 # -- GTR ----------------------------------------------------------------------------------
@@ -31,8 +33,9 @@ from gateway.web.models import (
 
 async def crear_cliente(request: web.Request, caller: Caller, body: ClienteNuevo) -> web.Response:
     """Load a customer (nuevo)."""
-    cliente_id = await procedures.cargar_cliente(_db(request), body.nombre, body.telefono, body.datos)
-    return answer(ClienteCreado(clienteId=cliente_id), status=201)
+    cargado = await procedures.cargar_cliente(_db(request), body.nombre, body.telefono, body.datos,
+                                              body.campanaId, body.prioridad)
+    return answer(ClienteCreado(clienteId=cargado.cliente_id, asesorAsignado=cargado.asesor_asignado), status=201)
 
 
 async def derivar_cliente(request: web.Request, caller: Caller, body: Derivacion, cliente_id: int) -> web.Response:
@@ -117,3 +120,19 @@ async def liberar_cliente(request: web.Request, caller: Caller, body: LockedRequ
     """Drop the lock, keep the customer."""
     await procedures.liberar_cliente(_db(request), cliente_id, caller.own_asesor(), body.lockToken)
     return answer(Ack(clienteId=cliente_id))
+
+
+# -- routing (issue 13): the pull and the hand-back ------------------------------------------
+
+
+async def siguiente_cliente(request: web.Request, caller: Caller, body: AsesorRequest) -> web.Response:
+    """"Siguiente cliente": the best waiting customer for this asesor, at once."""
+    siguiente = await procedures.siguiente_cliente(_db(request), caller.own_asesor())
+    return answer(SiguienteCliente(clienteId=siguiente.cliente_id, campanaId=siguiente.campana_id))
+
+
+async def devolver_cliente(request: web.Request, caller: Caller, body: Devolucion, cliente_id: int) -> web.Response:
+    """Hand the customer back to its campaign's queue (no_gestionado), saying why."""
+    asesor_id = caller.own_asesor()
+    await procedures.devolver_cliente(_db(request), cliente_id, asesor_id, body.motivo)
+    return answer(EstadoCambiado(clienteId=cliente_id, seguimiento_status="no_gestionado", asesorId=asesor_id))

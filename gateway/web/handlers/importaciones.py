@@ -17,8 +17,9 @@ async def importar_csv(request: web.Request, caller: Caller, body: bytes, query:
     it, 408 when it stops arriving, a body cut short fails the request), so none of those
     loads a row."""
     try:
-        report = await importing.run_import(body, importing.load_with(_db(request), query.origen,
-                                                                       query.skipDuplicates))
+        load = importing.load_with(_db(request), query.origen, query.skipDuplicates, query.campanaId,
+                                   query.prioridad)
+        report = await importing.run_import(body, load)
     except importing.ImportFileError as exc:
         raise invalid(str(exc)) from exc
     return answer(report)

@@ -64,6 +64,11 @@ const MESSAGES = {
   database_unavailable: "La base de datos no responde; inténtalo de nuevo en unos segundos.",
   database_busy: "El servidor está ocupado; inténtalo de nuevo.",
   network: "No hay conexión con el servidor.",
+  campana_not_found: "La campaña no existe.",
+  campana_exists: "Ya hay una campaña con ese nombre.",
+  pause_reason_invalid: "Elige un motivo de pausa de la lista (solo con «En pausa»).",
+  asesor_not_available: "Tu estado no es «Disponible»: cámbialo para pedir clientes.",
+  capacity_full: "Ya tienes tantos clientes como permite tu capacidad.",
 };
 
 /** {title, detail} for showing `error` (an ApiError or anything else) to a person. */

@@ -7,6 +7,7 @@ import {
   DEFAULT_TIMEOUT_SECONDS, Notices, applyEvent, chip, clockTime, deadline, el, formatDuration, parseTime,
   timeoutOf,
 } from "./common.js";
+import { decorateCard } from "./asesor-enrutamiento.js";
 import { blockPage, startView } from "./live.js";
 
 const HEARTBEAT_SECONDS = numberParam("heartbeat", 60); // the API's contract: one a minute
@@ -105,6 +106,7 @@ function install(snapshot) {
 }
 
 function apply(ev) {
+  document.dispatchEvent(new CustomEvent("seguimiento:evento", { detail: ev })); // asesor-enrutamiento.js
   const d = ev.data || {};
   const id = d.clienteId;
   if (typeof id !== "number") return;
@@ -435,13 +437,13 @@ function card(row) {
     : el("button", { type: "button", class: "btn btn-primary btn-small", "aria-label": `${row.seguimiento_status === "derivado" ? "Tomar y abrir gestión" : "Continuar gestión"} de ${row.nombre}` },
       row.seguimiento_status === "derivado" ? "Tomar y abrir gestión" : "Continuar gestión");
   if (!open) action.addEventListener("click", () => start(row.cliente_id, action));
-  return el("li", { class: `card${open ? " card-open" : ""}`, dataset: { clienteId: row.cliente_id, estado: row.seguimiento_status } },
+  return decorateCard(row, el("li", { class: `card${open ? " card-open" : ""}`, dataset: { clienteId: row.cliente_id, estado: row.seguimiento_status } },
     el("div", { class: "card-main" },
       el("p", { class: "card-name" }, row.nombre),
       el("p", { class: "card-meta" }, `${row.telefono || "sin teléfono"} · n.º ${row.cliente_id}`)),
     el("div", { class: "card-state" }, chip(row.seguimiento_status),
       el("span", { class: "countdown", role: "timer", dataset: { clienteId: row.cliente_id } })),
-    el("div", { class: "card-action" }, action));
+    el("div", { class: "card-action" }, action)));
 }
 
 function formatMinutes(seconds) {

@@ -123,6 +123,7 @@ export function applyEvent(row, ev, timeoutSeconds) {
       Object.assign(next, {
         nombre: d.nombre, telefono: d.telefono ?? null, seguimiento_status: "nuevo", asesor_asignado: null,
         created_at: at, last_activity: null, vence_at: null, bloqueado: false, wizard_completado: false,
+        campana_id: d.campanaId ?? 1, prioridad: d.prioridad ?? 0, // issue 13; 1 is 'general'
       });
       break;
     case "CLIENT_REASSIGNED":

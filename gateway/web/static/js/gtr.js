@@ -104,6 +104,8 @@ function install(snapshot) {
 
 function apply(ev, { replay }) {
   if (!replay) addToFeed(ev);
+  // gtr-campanas.js (campaign filter and load form) listens to the same stream.
+  if (!replay) document.dispatchEvent(new CustomEvent("seguimiento:evento", { detail: ev }));
   if (ev.type === "CLIENTS_IMPORTED") {
     reloadSoon();
     return;
@@ -211,6 +213,7 @@ async function loadNewCustomer(event) {
   try {
     const body = { nombre };
     if (telefono) body.telefono = telefono;
+    if (Number(form.campana?.value) > 1) body.campanaId = Number(form.campana.value); // 1: general
     const created = await api.post("/api/clientes", body);
     notices.show("ok", `Cliente ${nombre} cargado (n.º ${created.clienteId}).`, "", 4);
     form.reset();
@@ -253,6 +256,7 @@ function buildBoard() {
     table.append(tbody);
     groups.set(estado, { tbody, head });
   }
+  $("#filtro-campana").addEventListener("change", queueRender);
   $("#buscar").addEventListener("input", (event) => {
     state.search = normalise(event.target.value);
     queueRender();
@@ -292,6 +296,7 @@ function render() {
     tile.querySelector(".tile-count").textContent = String(key === "todos" ? all : state.totals[key]);
   }
   const seen = new Set();
+  const campana = Number($("#filtro-campana").value) || null; // "": every campaign
   let shown = 0;
   for (const estado of GROUP_ORDER) {
     const rows = byState.get(estado);
@@ -309,7 +314,8 @@ function render() {
       seen.add(row.cliente_id);
       const view = rowView(row.cliente_id);
       updateRow(view, row, now);
-      const match = !state.search || view.haystack.includes(state.search);
+      const match = (!state.search || view.haystack.includes(state.search))
+        && (!campana || row.campana_id === campana);
       view.tr.hidden = !match;
       if (match && groupVisible) shown += 1;
       // Move a row only when it is out of place, so a focused control keeps its focus.

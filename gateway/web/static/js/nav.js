@@ -7,6 +7,7 @@ import { el } from "./common.js";
 
 export const GTR_PAGES = [
   { href: "/gtr", label: "Tablero" },
+  { href: "/gtr/campanas", label: "Campañas y asesores" },
 ];
 
 /** Fills `nav` with a link per GTR page, the current one (by path) marked aria-current. */

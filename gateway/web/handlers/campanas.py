@@ -1,0 +1,36 @@
+"""Campaigns (issue 13): GTR creates and configures them; any token lists them (an asesor's
+board names each customer's campaign)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.db import procedures
+from gateway.web.auth import Caller
+from gateway.web.guard import answer
+from gateway.web.guard import database as _db
+from gateway.web.models import CambiosCampana, CampanaCreada, CampanaNueva, Campanas
+
+
+async def listar_campanas(request: web.Request, caller: Caller) -> web.Response:
+    """Every campaign with its settings and live queue."""
+    return answer(Campanas(campanas=await procedures.listar_campanas(_db(request))))
+
+
+async def crear_campana(request: web.Request, caller: Caller, body: CampanaNueva) -> web.Response:
+    """Create a campaign."""
+    campana_id = await procedures.crear_campana(_db(request), body.nombre, body.timeoutSegundos, body.prioridad,
+                                                body.modo, body.reciclajeSegundos, body.maxDevoluciones)
+    return answer(CampanaCreada(campanaId=campana_id), status=201)
+
+
+async def configurar_campana(request: web.Request, caller: Caller, body: CambiosCampana,
+                             campana_id: int) -> web.Response:
+    """Change settings of a campaign, one sp_configurar_campana call per field, in the
+    order of models.CAMPOS_CAMPANA (each its own transaction: a refusal leaves the fields
+    before it changed). Answers the campaign as the last call left it."""
+    campana = None
+    for clave, valor in body.claves():
+        campana = await procedures.configurar_campana(_db(request), campana_id, clave, valor)
+    assert campana is not None  # the model demands at least one field
+    return answer(campana)
