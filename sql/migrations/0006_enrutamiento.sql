@@ -75,12 +75,12 @@ CREATE TABLE motivos_pausa (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 INSERT INTO motivos_pausa (codigo, descripcion) VALUES
-    ('descanso', 'Short break'),
-    ('almuerzo', 'Lunch'),
-    ('bano', 'Restroom'),
-    ('capacitacion', 'Training'),
-    ('reunion', 'Meeting'),
-    ('timeouts', 'Paused by the database after consecutive timeouts');
+    ('descanso', 'Descanso'),
+    ('almuerzo', 'Almuerzo'),
+    ('bano', 'Baño'),
+    ('capacitacion', 'Capacitación'),
+    ('reunion', 'Reunión'),
+    ('timeouts', 'Pausa automática por inactividad');
 
 -- Asesor routing columns.
 --   capacidad              most customers it may hold at once (derivado + en_gestion) for
