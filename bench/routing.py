@@ -321,11 +321,22 @@ def run(mode: str, out: Path) -> Report:
             runs_by: dict[str, list[dict[str, Any]]] = {"alone": [], "closed": [], "think": [],
                                                         "slap_alone": [], "slap": []}
             try:
+                def fresh() -> None:
+                    # Every run starts with the pullers holding nothing (their load check
+                    # counts what they hold) and InnoDB's purge caught up.
+                    free_places(conn, campana)
+                    wait_for_purge(conn)
+
                 for r in range(cfg["pull_repeats"]):
+                    fresh()
                     runs_by["alone"].append(alone_group.run(conn, cfg["pulls"] * 4, 0, r))
+                    fresh()
                     runs_by["closed"].append(group.run(conn, cfg["pulls"], 0, r))
+                    fresh()
                     runs_by["think"].append(group.run(conn, cfg["pulls"], cfg["think_ms"], r))
+                    fresh()
                     runs_by["slap_alone"].append(measure_slap(url, conn, pullers[:1], cfg["slap_pulls"] * 4))
+                    fresh()
                     runs_by["slap"].append(measure_slap(url, conn, pullers[1:], cfg["slap_pulls"]))
                     log(f"routing: pull repeat {r + 1}: alone p99 {runs_by['alone'][-1]['p99_ms']:.1f} ms, "
                         f"closed loop p99 {runs_by['closed'][-1]['p99_ms']:.1f} ms, think time p99 "
