@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.common import DEFAULT_OUT
 
-ORDER = ("transitions", "events", "sweep", "fanout", "import")
+ORDER = ("transitions", "events", "sweep", "fanout", "import", "routing")
 
 
 def write_summary(out: Path) -> Path | None:
