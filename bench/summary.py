@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.common import DEFAULT_OUT
 
-ORDER = ("transitions", "events", "sweep", "fanout", "import", "reports")
+ORDER = ("transitions", "events", "sweep", "fanout", "import", "routing", "reports")
 
 
 def write_summary(out: Path) -> Path | None:
