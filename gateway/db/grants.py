@@ -50,6 +50,8 @@ APP_PROCEDURES = (
     # sp_fijar_capacidad, sp_panel_asesores, sp_cambiar_presencia, sp_listar_motivos_pausa,
     # sp_reportar_conectados (presence sockets), sp_siguiente_cliente, sp_devolver_cliente,
     # sp_distribuir (when the primary's event does not run, as the sweep).
+    # The supervisor's desk (issue 14): an asesor's history in one call, administration with audit.
+    "sp_historial_cliente_de_asesor",
 )
 REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial",
                      "v_campana_diaria", "v_presencia_asesor")

@@ -250,6 +250,13 @@ async def historial_cliente(db: Database, cliente_id: int) -> list[Historial]:
     return [Historial.model_validate(r) for r in _rows(await db.call("sp_historial_cliente", (cliente_id,)))]
 
 
+async def historial_cliente_de_asesor(db: Database, asesor_id: int, cliente_id: int) -> list[Historial]:
+    """sp_historial_cliente_de_asesor: the history of a customer assigned to ``asesor_id`` now,
+    the ownership check and the read in one snapshot (45004 when it is not that asesor's)."""
+    sets = await db.call("sp_historial_cliente_de_asesor", (asesor_id, cliente_id))
+    return [Historial.model_validate(r) for r in _rows(sets)]
+
+
 async def outbox_leer(db: Database, desde_id: int, limite: int) -> list[OutboxEvent]:
     """sp_outbox_leer: events with id > desde_id in id order (ids are gap-free)."""
     return [OutboxEvent.model_validate(r) for r in _rows(await db.call("sp_outbox_leer", (desde_id, limite)))]

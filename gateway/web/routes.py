@@ -88,9 +88,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", CLIENTE, obtener_cliente, "One customer.", "any", assigned_only=True, response=Cliente,
           refusals=(403,),
           description="An asesor reads only a customer assigned to it (403 not_assigned)."),
-    Route("GET", CLIENTE + "/historial", historial_cliente, "The customer's history.", "any", assigned_only=True,
+    Route("GET", CLIENTE + "/historial", historial_cliente, "The customer's history.", "any",
           response=HistorialResponse, refusals=(403,),
-          description="An asesor reads only the history of a customer assigned to it now."),
+          description="An asesor reads only the history of a customer assigned to it now (403 not_assigned), "
+                      "checked and read in one call (sp_historial_cliente_de_asesor)."),
     Route("POST", CLIENTE + "/estatus", derivar_cliente, "Assign or reassign. Event CLIENT_REASSIGNED.", "gtr",
           body=Derivacion, response=EstadoCambiado, refusals=(409,)),
     Route("PATCH", CLIENTE + "/estatus", cambiar_estatus,
