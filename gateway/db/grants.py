@@ -36,7 +36,7 @@ from gateway.db.dburl import DatabaseUrl
 # and the purge are left to DBAs and the events; the sweep is the event's, and the
 # gateway's when the primary's event does not run (gateway/web/sweeper.py: after a failover).
 APP_PROCEDURES = (
-    "sp_crear_asesor", "sp_listar_asesores", "sp_desactivar_asesor", "sp_activar_asesor",
+    "sp_listar_asesores",
     "sp_cargar_cliente", "sp_importar_lote", "sp_derivar_cliente",
     "sp_tomar_cliente", "sp_heartbeat_cliente", "sp_abrir_wizard", "sp_actualizar_cliente",
     "sp_completar_wizard", "sp_liberar_cliente",
@@ -51,7 +51,8 @@ APP_PROCEDURES = (
     # sp_reportar_conectados (presence sockets), sp_siguiente_cliente, sp_devolver_cliente,
     # sp_distribuir (when the primary's event does not run, as the sweep).
     # The supervisor's desk (issue 14): an asesor's history in one call, administration with audit.
-    "sp_historial_cliente_de_asesor",
+    "sp_historial_cliente_de_asesor", "sp_gtr_crear_asesor", "sp_gtr_desactivar_asesor", "sp_gtr_activar_asesor",
+    "sp_gtr_configurar", "sp_gtr_emitir_token_asesor", "sp_auditoria_admin",
 )
 REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial",
                      "v_campana_diaria", "v_presencia_asesor")

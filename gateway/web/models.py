@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from gateway.db.procedures import Asesor, Cliente, Estado, Historial
+from gateway.db.procedures import Asesor, Auditoria, Cliente, Estado, Historial
 
 # The seed's names, kept as it spells them in answers and events too (the customer's state
 # is ``seguimiento_status`` in the seed's rows, API and events alike).
@@ -297,3 +297,49 @@ class WebSocketQuery(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     since: Annotated[int, Field(ge=0, le=BIGINT_MAX), BeforeValidator(_outbox_id_text)] | None = None
+
+
+# -- the supervisor's desk: administration (issue 14) --------------------------------------
+
+
+class TokenAsesorNuevo(Request):
+    """POST /api/asesores/{id}/tokens: GTR gives the asesor a login token."""
+
+    descripcion: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    # None: an asesor token's default lifetime (token_asesor_vigencia_segundos); 0: no expiry.
+    vigenciaSegundos: Annotated[int, Field(ge=0, le=BIGINT_MAX)] | None = None
+
+
+class TokenAsesorEmitido(Response):
+    """The token itself, shown once: the database keeps only its SHA-256."""
+
+    asesorId: int
+    tokenId: int
+    token: str
+    expiresAt: datetime | None
+
+
+class Configuracion(Request):
+    """POST /api/configuracion: a floor setting GTR may change (the server's stay with DBAs)."""
+
+    clave: Literal["timeout_segundos", "token_asesor_vigencia_segundos"]
+    valor: Annotated[int, Field(ge=0, le=BIGINT_MAX)]
+
+
+class ConfiguracionCambiada(Response):
+    clave: str
+    valorAnterior: int
+    valor: int
+
+
+class AuditoriaQuery(BaseModel):
+    """GET /api/auditoria query string."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asesorId: Annotated[int, Field(ge=1, le=BIGINT_MAX)] | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+
+
+class AuditoriaResponse(Response):
+    auditoria: list[Auditoria]

@@ -18,6 +18,7 @@ from gateway.db import importing
 from gateway.db.procedures import Cliente
 from gateway.web import guard, openapi
 from gateway.web.guard import ASESOR, CLIENTE, Route
+from gateway.web.handlers.admin import auditoria, configurar, emitir_token_asesor
 from gateway.web.handlers.asesores import activar_asesor, crear_asesor, desactivar_asesor, listar_asesores, yo
 from gateway.web.handlers.clientes import (
     abrir_wizard,
@@ -44,10 +45,14 @@ from gateway.web.models import (
     AsesorEstado,
     AsesorNuevo,
     AsesorRequest,
+    AuditoriaQuery,
+    AuditoriaResponse,
     Board,
     CambioEstatus,
     ClienteCreado,
     ClienteNuevo,
+    Configuracion,
+    ConfiguracionCambiada,
     Derivacion,
     EstadoCambiado,
     Health,
@@ -58,6 +63,8 @@ from gateway.web.models import (
     ListQuery,
     LockedRequest,
     LockResponse,
+    TokenAsesorEmitido,
+    TokenAsesorNuevo,
     WebSocketQuery,
     Yo,
 )
@@ -125,6 +132,22 @@ ROUTES: tuple[Route, ...] = (
           "gtr", response=AsesorEstado, refusals=(409,),
           description="It needs new tokens: the ones revoked when it was deactivated stay revoked. "
                       "409 asesor_state_unchanged: already active."),
+    # The desk's administration (issue 14): each change audited with the caller's GTR token.
+    Route("POST", ASESOR + "/tokens", emitir_token_asesor,
+          "Give the asesor a login token, shown once. Event ASESOR_TOKEN_ISSUED.", "gtr",
+          body=TokenAsesorNuevo, status=201, response=TokenAsesorEmitido, refusals=(403,),
+          description="The database keeps only its SHA-256; the audit names the caller's GTR token. "
+                      "vigenciaSegundos: null for token_asesor_vigencia_segundos, 0 for no expiry. "
+                      "404 asesor_not_found also for an inactive asesor; 403 not_permitted when the caller's "
+                      "token stopped being a live GTR token."),
+    Route("POST", "/api/configuracion", configurar, "Change a floor setting. Event CONFIG_CHANGED.", "gtr",
+          body=Configuracion, response=ConfiguracionCambiada, refusals=(403,),
+          description="timeout_segundos or token_asesor_vigencia_segundos (the server's settings stay with "
+                      "DBAs); out of range: 422 invalid_input. Audited with the caller's GTR token."),
+    Route("GET", "/api/auditoria", auditoria, "The newest administrative changes, newest first.", "gtr",
+          query=AuditoriaQuery, response=AuditoriaResponse,
+          description="Of one asesor with asesorId; limit 1 to 1000 (default 100). emisor_descripcion is "
+                      "the descripcion of the GTR token that made the change (null: a DBA)."),
     Route("GET", "/api/me", yo, "Who the token is.", "any", response=Yo),
     Route("POST", "/api/importaciones", importar_csv, "Bulk import of leads from a CSV body.", "gtr",
           body_media_type="text/csv", max_body=lambda settings: settings.import_max_bytes, query=ImportQuery,
