@@ -25,8 +25,8 @@ def assert_fits(page: Page, where: str) -> None:
 def test_a_customers_timeline_moves_live_for_gtr_and_its_asesor_sees_only_its_own(
         db: Db, desk: Desk, open_view: OpenView) -> None:
     cliente = db.derivado(desk.ana)
-    db.call("sp_actualizar_cliente", cliente, desk.ana, db.call_one("sp_tomar_cliente", cliente, desk.ana)["lock_token"],
-            '{"datos": {"producto": "fibra", "plan": "hogar 200"}}')
+    lock = db.call_one("sp_tomar_cliente", cliente, desk.ana)["lock_token"]
+    db.call("sp_actualizar_cliente", cliente, desk.ana, lock, '{"datos": {"producto": "fibra", "plan": "hogar 200"}}')
     board = open_view("/gtr", desk.gtr).page
     board.get_by_role("link", name="Juan Pérez").click()
     board.wait_for_url(f"**/gtr/cliente?id={cliente}")
@@ -75,14 +75,16 @@ def test_an_upload_shows_rejected_lines_to_download_and_the_same_file_loads_noth
     saved = tmp_path / "rechazadas.csv"
     download.value.save_as(saved)
     assert download.value.suggested_filename == "leads-rechazadas.csv"
-    assert saved.read_bytes().decode("utf-8-sig") == "nombre,telefono,producto\r\n,999111223,\r\nBeto,12,\r\nCarla,999111222,\r\n"
+    assert saved.read_bytes().decode("utf-8-sig") == (
+        "nombre,telefono,producto\r\n,999111223,\r\nBeto,12,\r\nCarla,999111222,\r\n")
 
     # The fixed file uploads like any other: Beto's phone corrected, the rest left as it was.
     fixed = saved.read_bytes().decode("utf-8-sig").replace("Beto,12,", "Beto,999111333,")
     page.get_by_label("Archivo CSV", exact=True).set_input_files({"name": "arreglado.csv", "mimeType": "text/csv",
                                                        "buffer": fixed.encode()})
     page.get_by_role("button", name="Importar").click()
-    expect(page.locator("#resultado-resumen")).to_contain_text("arreglado.csv: 1 clientes cargados, 2 líneas rechazadas")
+    expect(page.locator("#resultado-resumen")).to_contain_text(
+        "arreglado.csv: 1 clientes cargados, 2 líneas rechazadas")
 
     page.get_by_label("Archivo CSV", exact=True).set_input_files(file)
     page.get_by_role("button", name="Importar").click()
@@ -116,7 +118,7 @@ def test_an_asesor_deactivated_from_the_admin_page_has_its_board_blocked_at_once
     assert_accessible(admin, "the administration page")
     admin.get_by_role("button", name="Desactivar a Ana Torres").click()
     expect(asesor.locator("#bloqueo")).to_be_visible(timeout=CATCH_UP)
-    row = admin.locator("#asesores tr[data-asesor-id='%d']" % desk.ana)
+    row = admin.locator(f"#asesores tr[data-asesor-id='{desk.ana}']")
     expect(row).to_contain_text("Inactivo")
     expect(admin.get_by_role("button", name="Dar acceso a Ana Torres")).to_be_disabled()
     expect(admin.locator("#auditoria li").first).to_contain_text("Asesor desactivado: Ana Torres")
