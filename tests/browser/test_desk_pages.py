@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import Desk, OpenView
@@ -59,7 +59,7 @@ def test_a_customers_timeline_moves_live_for_gtr_and_its_asesor_sees_only_its_ow
 def test_an_upload_shows_rejected_lines_to_download_and_the_same_file_loads_nothing_twice(
         db: Db, desk: Desk, open_view: OpenView, tmp_path: Path) -> None:
     page = open_view("/gtr/importar", desk.gtr).page
-    file = {"name": "leads.csv", "mimeType": "text/csv", "buffer": CSV.encode()}
+    file: FilePayload = {"name": "leads.csv", "mimeType": "text/csv", "buffer": CSV.encode()}
     page.get_by_label("Archivo CSV", exact=True).set_input_files(file)
     page.get_by_role("button", name="Importar").click()
     expect(page.locator("#resultado-resumen")).to_contain_text("1 clientes cargados, 3 líneas rechazadas")
