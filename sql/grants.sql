@@ -11,10 +11,7 @@ CREATE USER IF NOT EXISTS 'seguimiento_reporting'@'%' IDENTIFIED BY '<reporting 
 ALTER USER 'seguimiento_owner'@'%' ACCOUNT LOCK;
 
 GRANT SELECT, INSERT, UPDATE, DELETE, EXECUTE, CREATE TEMPORARY TABLES, EVENT ON `seguimiento`.* TO 'seguimiento_owner'@'%';
-GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_crear_asesor` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_listar_asesores` TO 'seguimiento_app'@'%';
-GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_desactivar_asesor` TO 'seguimiento_app'@'%';
-GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_activar_asesor` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_cargar_cliente_en_campana` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_importar_lote_en_campana` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_derivar_cliente` TO 'seguimiento_app'@'%';
@@ -45,6 +42,13 @@ GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reportar_conectados` TO 'seguimient
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_siguiente_cliente` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_devolver_cliente` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_distribuir` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_historial_cliente_de_asesor` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_crear_asesor` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_desactivar_asesor` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_activar_asesor` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_configurar` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_emitir_token_asesor` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_auditoria_admin` TO 'seguimiento_app'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes_activos` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_asesor_diario` TO 'seguimiento_reporting'@'%';

@@ -77,7 +77,9 @@ def test_the_owner_cannot_log_in(granted: Granted) -> None:
 
 def test_the_app_account_works_only_through_procedures(granted: Granted) -> None:
     app = connect(granted.login("app"))
-    asesor = call(app, "sp_crear_asesor", "Ana")[0][0]["asesor_id"]
+    admin = Db(granted.admin)  # the gateway creates asesores through sp_gtr_crear_asesor, with a GTR token
+    asesor = admin.asesor("Ana")
+    admin.close()
     cliente = call(app, "sp_cargar_cliente_en_campana", "Juan", "999111222", None, None, None)[0][0]["cliente_id"]
     call(app, "sp_derivar_cliente", cliente, asesor, "gtr")
     token = call(app, "sp_tomar_cliente", cliente, asesor)[0][0]["lock_token"]
@@ -88,9 +90,9 @@ def test_the_app_account_works_only_through_procedures(granted: Granted) -> None
         with pytest.raises(mysql.connector.Error) as info:
             app.cursor().execute(statement)
         assert info.value.errno == DENIED_TABLE, statement
-    for procedure in ("sp_purgar_outbox", "sp_revocar_token"):
+    for procedure, args in (("sp_purgar_outbox", ()), ("sp_revocar_token", (1,)), ("sp_crear_asesor", ("x",))):
         with pytest.raises(mysql.connector.Error) as info:
-            call(app, procedure, *(() if procedure != "sp_revocar_token" else (1,)))
+            call(app, procedure, *args)
         assert info.value.errno == DENIED_ROUTINE, procedure
     app.close()
 

@@ -36,7 +36,7 @@ from gateway.db.dburl import DatabaseUrl
 # and the purge are left to DBAs and the events; the sweep is the event's, and the
 # gateway's when the primary's event does not run (gateway/web/sweeper.py: after a failover).
 APP_PROCEDURES = (
-    "sp_crear_asesor", "sp_listar_asesores", "sp_desactivar_asesor", "sp_activar_asesor",
+    "sp_listar_asesores",
     # Loads go into a campaign (issue 13); with no campaign given, 'general', as sp_cargar_cliente
     # and sp_importar_lote do, which the gateway therefore no longer calls.
     "sp_cargar_cliente_en_campana", "sp_importar_lote_en_campana", "sp_derivar_cliente",
@@ -52,6 +52,9 @@ APP_PROCEDURES = (
     "sp_asignar_habilidad", "sp_quitar_habilidad", "sp_fijar_capacidad", "sp_panel_asesores",
     "sp_cambiar_presencia", "sp_listar_motivos_pausa", "sp_reportar_conectados",
     "sp_siguiente_cliente", "sp_devolver_cliente", "sp_distribuir",
+    # The supervisor's desk (issue 14): an asesor's history in one call, administration with audit.
+    "sp_historial_cliente_de_asesor", "sp_gtr_crear_asesor", "sp_gtr_desactivar_asesor", "sp_gtr_activar_asesor",
+    "sp_gtr_configurar", "sp_gtr_emitir_token_asesor", "sp_auditoria_admin",
 )
 REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial",
                      "v_campana_diaria", "v_presencia_asesor")

@@ -264,6 +264,13 @@ async def historial_cliente(db: Database, cliente_id: int) -> list[Historial]:
     return [Historial.model_validate(r) for r in _rows(await db.call("sp_historial_cliente", (cliente_id,)))]
 
 
+async def historial_cliente_de_asesor(db: Database, asesor_id: int, cliente_id: int) -> list[Historial]:
+    """sp_historial_cliente_de_asesor: the history of a customer assigned to ``asesor_id`` now,
+    the ownership check and the read in one snapshot (45004 when it is not that asesor's)."""
+    sets = await db.call("sp_historial_cliente_de_asesor", (asesor_id, cliente_id))
+    return [Historial.model_validate(r) for r in _rows(sets)]
+
+
 async def outbox_leer(db: Database, desde_id: int, limite: int) -> list[OutboxEvent]:
     """sp_outbox_leer: events with id > desde_id in id order (ids are gap-free)."""
     return [OutboxEvent.model_validate(r) for r in _rows(await db.call("sp_outbox_leer", (desde_id, limite)))]
@@ -498,3 +505,69 @@ async def devolver_cliente(db: Database, cliente_id: int, asesor_id: int, motivo
 async def distribuir(db: Database) -> Distribucion:
     """sp_distribuir: the automatic distribution now (stale sockets first)."""
     return Distribucion.model_validate(_one(await db.call("sp_distribuir"), "sp_distribuir"))
+
+
+# ---------------------------------------------------------------------------------------
+# The supervisor's desk (issue 14): administration by a GTR token, each change audited with
+# the caller's token id (``emisor``), which the procedures check again (45015 not_permitted).
+# ---------------------------------------------------------------------------------------
+
+
+async def gtr_crear_asesor(db: Database, emisor_token_id: int, nombre: str) -> int:
+    """sp_gtr_crear_asesor: GTR adds an asesor; its id. Event ASESOR_CREATED, audited."""
+    sets = await db.call("sp_gtr_crear_asesor", (emisor_token_id, nombre))
+    return int(_one(sets, "sp_gtr_crear_asesor")["asesor_id"])
+
+
+async def gtr_desactivar_asesor(db: Database, emisor_token_id: int, asesor_id: int) -> AsesorDesactivado:
+    """sp_gtr_desactivar_asesor: sp_desactivar_asesor by a GTR token, audited."""
+    sets = await db.call("sp_gtr_desactivar_asesor", (emisor_token_id, asesor_id))
+    return AsesorDesactivado.model_validate(_one(sets, "sp_gtr_desactivar_asesor"))
+
+
+async def gtr_activar_asesor(db: Database, emisor_token_id: int, asesor_id: int) -> None:
+    """sp_gtr_activar_asesor: sp_activar_asesor by a GTR token, audited."""
+    await db.call("sp_gtr_activar_asesor", (emisor_token_id, asesor_id))
+
+
+class ConfigCambiada(RowModel):
+    clave: str
+    valor_anterior: int
+    valor: int
+
+
+async def gtr_configurar(db: Database, emisor_token_id: int, clave: str, valor: int) -> ConfigCambiada:
+    """sp_gtr_configurar: GTR changes a floor setting. Event CONFIG_CHANGED, audited."""
+    sets = await db.call("sp_gtr_configurar", (emisor_token_id, clave, valor))
+    return ConfigCambiada.model_validate(_one(sets, "sp_gtr_configurar"))
+
+
+async def gtr_emitir_token_asesor(
+    db: Database, emisor_token_id: int, asesor_id: int, token_sha256: str, descripcion: str | None,
+    vigencia_segundos: int | None,
+) -> TokenCreado:
+    """sp_gtr_emitir_token_asesor: records an asesor's login token (its SHA-256 only) given by
+    a GTR token. Event ASESOR_TOKEN_ISSUED, audited (neither holds the token)."""
+    sets = await db.call("sp_gtr_emitir_token_asesor", (emisor_token_id, asesor_id, token_sha256, descripcion,
+                                                        vigencia_segundos))
+    return TokenCreado.model_validate(_one(sets, "sp_gtr_emitir_token_asesor"))
+
+
+class Auditoria(RowModel):
+    """One administrative change as ``sp_auditoria_admin`` lists it."""
+
+    auditoria_id: int
+    event_type: str
+    asesor_id: int | None
+    token_id: int | None
+    emisor_token_id: int | None
+    emisor_descripcion: str | None  # who the GTR token was given to
+    actor: str
+    detalle: JsonObject | None
+    outbox_id: int | None
+    created_at: UtcDatetime
+
+
+async def auditoria_admin(db: Database, asesor_id: int | None, limite: int) -> list[Auditoria]:
+    """sp_auditoria_admin: the newest administrative changes, of one asesor or all."""
+    return [Auditoria.model_validate(r) for r in _rows(await db.call("sp_auditoria_admin", (asesor_id, limite)))]

@@ -3,7 +3,8 @@
 ``setup_dashboard(app)`` adds the landing page ``/``, the GTR board ``/gtr`` (and its
 campaigns and asesor panel, ``/gtr/campanas``), the asesor
 view ``/asesor`` and their assets under ``/static/``. The pages hold no data and no secret:
-they take the caller's bearer token from the address (``?token=``), keep it in the tab's
+they take the caller's bearer token from the address (``?token=``, or ``#token=`` in the
+login link the desk hands an asesor: a fragment never reaches a server log), keep it in the tab's
 sessionStorage and talk to the same REST API and WebSocket any other client uses.
 
 Every dashboard response says it must not be framed or sniffed, and carries a Content
@@ -28,6 +29,11 @@ PAGES = {
     "/gtr": "gtr.html",
     "/gtr/campanas": "campanas.html",
     "/asesor": "asesor.html",
+    # the supervisor's desk (issue 14): a customer's detail (both roles), import, administration
+    "/gtr/cliente": "cliente.html",
+    "/asesor/cliente": "cliente.html",
+    "/gtr/importar": "importar.html",
+    "/gtr/admin": "admin.html",
 }
 
 # 'self' in connect-src covers the same origin's ws:// and wss:// (CSP level 3).

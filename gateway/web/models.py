@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from gateway.db.procedures import (
     Asesor,
+    Auditoria,
     Campana,
     Cliente,
     Estado,
@@ -458,3 +459,49 @@ class Devolucion(AsesorRequest):
     """POST /api/clientes/{id}/devolver: the asesor hands the customer back, saying why."""
 
     motivo: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+# -- the supervisor's desk: administration (issue 14) --------------------------------------
+
+
+class TokenAsesorNuevo(Request):
+    """POST /api/asesores/{id}/tokens: GTR gives the asesor a login token."""
+
+    descripcion: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    # None: an asesor token's default lifetime (token_asesor_vigencia_segundos); 0: no expiry.
+    vigenciaSegundos: Annotated[int, Field(ge=0, le=BIGINT_MAX)] | None = None
+
+
+class TokenAsesorEmitido(Response):
+    """The token itself, shown once: the database keeps only its SHA-256."""
+
+    asesorId: int
+    tokenId: int
+    token: str
+    expiresAt: datetime | None
+
+
+class Configuracion(Request):
+    """POST /api/configuracion: a floor setting GTR may change (the server's stay with DBAs)."""
+
+    clave: Literal["timeout_segundos", "token_asesor_vigencia_segundos"]
+    valor: Annotated[int, Field(ge=0, le=BIGINT_MAX)]
+
+
+class ConfiguracionCambiada(Response):
+    clave: str
+    valorAnterior: int
+    valor: int
+
+
+class AuditoriaQuery(BaseModel):
+    """GET /api/auditoria query string."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    asesorId: Annotated[int, Field(ge=1, le=BIGINT_MAX)] | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+
+
+class AuditoriaResponse(Response):
+    auditoria: list[Auditoria]

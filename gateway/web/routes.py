@@ -18,6 +18,7 @@ from gateway.db import importing
 from gateway.db.procedures import AjustesCampana, Cliente
 from gateway.web import guard, openapi
 from gateway.web.guard import ASESOR, CAMPANA, CLIENTE, Route
+from gateway.web.handlers.admin import auditoria, configurar, emitir_token_asesor
 from gateway.web.handlers.asesores import (
     activar_asesor,
     cambiar_habilidad,
@@ -59,6 +60,8 @@ from gateway.web.models import (
     AsesorEstado,
     AsesorNuevo,
     AsesorRequest,
+    AuditoriaQuery,
+    AuditoriaResponse,
     Board,
     CambioEstatus,
     CambiosCampana,
@@ -69,6 +72,8 @@ from gateway.web.models import (
     CapacidadRequest,
     ClienteCreado,
     ClienteNuevo,
+    Configuracion,
+    ConfiguracionCambiada,
     Derivacion,
     Devolucion,
     EstadoCambiado,
@@ -88,6 +93,8 @@ from gateway.web.models import (
     PresenciaGtr,
     PresenciaPropia,
     SiguienteCliente,
+    TokenAsesorEmitido,
+    TokenAsesorNuevo,
     WebSocketQuery,
     Yo,
 )
@@ -121,9 +128,10 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", CLIENTE, obtener_cliente, "One customer.", "any", assigned_only=True, response=Cliente,
           refusals=(403,),
           description="An asesor reads only a customer assigned to it (403 not_assigned)."),
-    Route("GET", CLIENTE + "/historial", historial_cliente, "The customer's history.", "any", assigned_only=True,
+    Route("GET", CLIENTE + "/historial", historial_cliente, "The customer's history.", "any",
           response=HistorialResponse, refusals=(403,),
-          description="An asesor reads only the history of a customer assigned to it now."),
+          description="An asesor reads only the history of a customer assigned to it now (403 not_assigned), "
+                      "checked and read in one call (sp_historial_cliente_de_asesor)."),
     Route("POST", CLIENTE + "/estatus", derivar_cliente, "Assign or reassign. Event CLIENT_REASSIGNED.", "gtr",
           body=Derivacion, response=EstadoCambiado, refusals=(409,)),
     Route("PATCH", CLIENTE + "/estatus", cambiar_estatus,
@@ -157,6 +165,22 @@ ROUTES: tuple[Route, ...] = (
           "gtr", response=AsesorEstado, refusals=(409,),
           description="It needs new tokens: the ones revoked when it was deactivated stay revoked. "
                       "409 asesor_state_unchanged: already active."),
+    # The desk's administration (issue 14): each change audited with the caller's GTR token.
+    Route("POST", ASESOR + "/tokens", emitir_token_asesor,
+          "Give the asesor a login token, shown once. Event ASESOR_TOKEN_ISSUED.", "gtr",
+          body=TokenAsesorNuevo, status=201, response=TokenAsesorEmitido, refusals=(403,),
+          description="The database keeps only its SHA-256; the audit names the caller's GTR token. "
+                      "vigenciaSegundos: null for token_asesor_vigencia_segundos, 0 for no expiry. "
+                      "404 asesor_not_found also for an inactive asesor; 403 not_permitted when the caller's "
+                      "token stopped being a live GTR token."),
+    Route("POST", "/api/configuracion", configurar, "Change a floor setting. Event CONFIG_CHANGED.", "gtr",
+          body=Configuracion, response=ConfiguracionCambiada, refusals=(403,),
+          description="timeout_segundos or token_asesor_vigencia_segundos (the server's settings stay with "
+                      "DBAs); out of range: 422 invalid_input. Audited with the caller's GTR token."),
+    Route("GET", "/api/auditoria", auditoria, "The newest administrative changes, newest first.", "gtr",
+          query=AuditoriaQuery, response=AuditoriaResponse,
+          description="Of one asesor with asesorId; limit 1 to 1000 (default 100). emisor_descripcion is "
+                      "the descripcion of the GTR token that made the change (null: a DBA)."),
     Route("GET", "/api/me", yo, "Who the token is.", "any", response=Yo),
     # -- routing (issue 13) ----------------------------------------------------------------
     Route("GET", "/api/campanas", listar_campanas, "Every campaign: settings and live queue.", "any",

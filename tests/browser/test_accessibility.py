@@ -335,3 +335,22 @@ def test_routing_works_from_the_keyboard_alone(db: Db, gateway: GatewayThread, o
     expect(asesor.get_by_label("Motivo de la devolución")).to_be_focused()
     asesor.keyboard.press("Escape")  # closes the hand-back form, nothing handed back
     expect(asesor.locator("#devolver-form")).to_be_hidden()
+
+
+# -- the desk's pages (issue 14: customer detail, import, administration) ---------------------
+
+def test_the_desk_pages_have_no_serious_violation_and_a_visible_focus_all_the_way(
+        db: Db, gateway: GatewayThread, open_view: OpenView) -> None:
+    load_demo(db, gateway)
+    gtr = make_token(db, "gtr")
+    cliente = int(db.query("SELECT id FROM clientes WHERE asesor_asignado IS NOT NULL ORDER BY id LIMIT 1")[0]["id"])
+    for path, query in (("/gtr/cliente", {"id": cliente}), ("/gtr/importar", {}), ("/gtr/admin", {})):
+        page = open_view(path, gtr, **query).page
+        assert_accessible(page, path)
+        stops = tab_through(page, 12)
+        assert stops[0]["cls"] == "skip-link" and stops[1]["cls"] == "brand", (path, stops[:2])
+        assert_focus_always_visible(stops, path)
+    asesor = open_view("/asesor/cliente", make_token(db, "asesor", ana_id(db)),
+                       id=int(db.query("SELECT id FROM clientes WHERE asesor_asignado = %s LIMIT 1",
+                                       (ana_id(db),))[0]["id"])).page
+    assert_accessible(asesor, "/asesor/cliente")

@@ -29,20 +29,22 @@ from gateway.web.models import (
 
 
 async def crear_asesor(request: web.Request, caller: Caller, body: AsesorNuevo) -> web.Response:
-    """Create an asesor."""
-    return answer(AsesorCreado(asesorId=await procedures.crear_asesor(_db(request), body.nombre)), status=201)
+    """Create an asesor (audited with the caller's GTR token)."""
+    asesor_id = await procedures.gtr_crear_asesor(_db(request), caller.token_id, body.nombre)
+    return answer(AsesorCreado(asesorId=asesor_id), status=201)
 
 
 async def desactivar_asesor(request: web.Request, caller: Caller, asesor_id: int) -> web.Response:
-    """Make an asesor inactive: its customers go back to GTR, its tokens are revoked."""
-    result = await procedures.desactivar_asesor(_db(request), asesor_id, "gtr")
+    """Make an asesor inactive: its customers go back to GTR, its tokens are revoked (audited
+    with the caller's GTR token)."""
+    result = await procedures.gtr_desactivar_asesor(_db(request), caller.token_id, asesor_id)
     return answer(AsesorEstado(asesorId=asesor_id, activo=False, clientesDevueltos=result.clientes_devueltos,
                                tokensRevocados=result.tokens_revocados))
 
 
 async def activar_asesor(request: web.Request, caller: Caller, asesor_id: int) -> web.Response:
-    """Make an inactive asesor active again."""
-    await procedures.activar_asesor(_db(request), asesor_id, "gtr")
+    """Make an inactive asesor active again (audited with the caller's GTR token)."""
+    await procedures.gtr_activar_asesor(_db(request), caller.token_id, asesor_id)
     return answer(AsesorEstado(asesorId=asesor_id, activo=True))
 
 

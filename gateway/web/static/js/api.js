@@ -11,11 +11,16 @@ const TOKEN_KEY = (view) => `seguimiento.token.${view}`;
  */
 export function takeToken(view) {
   const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get("token");
+  // A login link GTR hands an asesor carries the token in the fragment (#token=…): browsers
+  // never send a fragment to the server, so it stays out of access logs and proxies.
+  const fragment = new URLSearchParams(url.hash.slice(1));
+  const fromUrl = url.searchParams.get("token") || fragment.get("token");
   if (fromUrl) {
     sessionStorage.setItem(TOKEN_KEY(view), fromUrl.trim());
     url.searchParams.delete("token");
-    window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+    fragment.delete("token");
+    const hash = fragment.toString();
+    window.history.replaceState(window.history.state, "", url.pathname + url.search + (hash ? `#${hash}` : ""));
   }
   return sessionStorage.getItem(TOKEN_KEY(view));
 }

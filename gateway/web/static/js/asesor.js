@@ -443,7 +443,9 @@ function card(row) {
       el("p", { class: "card-meta" }, `${row.telefono || "sin teléfono"} · n.º ${row.cliente_id}`)),
     el("div", { class: "card-state" }, chip(row.seguimiento_status),
       el("span", { class: "countdown", role: "timer", dataset: { clienteId: row.cliente_id } })),
-    el("div", { class: "card-action" }, action)));
+    el("div", { class: "card-action" }, action,
+      el("a", { class: "card-link", href: `/asesor/cliente?id=${row.cliente_id}`, "aria-label": `Historial de ${row.nombre}` },
+        "Historial"))));
 }
 
 function formatMinutes(seconds) {

@@ -341,7 +341,8 @@ function rowView(id) {
   const tr = el("tr", { class: "cliente", dataset: { clienteId: id } });
   view = {
     tr, select, button,
-    name: el("span", { class: "cliente-nombre" }),
+    // the customer's detail and history (cliente.js)
+    name: el("a", { class: "cliente-nombre", href: `/gtr/cliente?id=${id}` }),
     meta: el("span", { class: "cliente-meta" }),
     estado: el("td", { class: "col-estado" }),
     asesor: el("td", { class: "col-asesor" }),

@@ -8,6 +8,8 @@ import { el } from "./common.js";
 export const GTR_PAGES = [
   { href: "/gtr", label: "Tablero" },
   { href: "/gtr/campanas", label: "Campañas y asesores" },
+  { href: "/gtr/importar", label: "Importar" },
+  { href: "/gtr/admin", label: "Administración" },
 ];
 
 /** Fills `nav` with a link per GTR page, the current one (by path) marked aria-current. */
