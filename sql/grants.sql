@@ -32,6 +32,13 @@ GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_outbox_limites` TO 'seguimiento_app
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_validar_token` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_estado_servidor` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_barrido_seguimiento` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_asesores` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_por_hora` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_velocidad` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_campanas` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_tablero` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_listar_campanas` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_panel_asesores` TO 'seguimiento_app'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes_activos` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_asesor_diario` TO 'seguimiento_reporting'@'%';

@@ -43,6 +43,9 @@ APP_PROCEDURES = (
     "sp_listar_clientes", "sp_obtener_cliente", "sp_historial_cliente",
     "sp_outbox_leer", "sp_outbox_limites", "sp_validar_token", "sp_estado_servidor",
     "sp_barrido_seguimiento",
+    # The desk's reports and wallboard (issue 14).
+    "sp_reporte_asesores", "sp_reporte_por_hora", "sp_reporte_velocidad", "sp_reporte_campanas", "sp_tablero",
+    "sp_listar_campanas", "sp_panel_asesores",
     # Routing (issue 13) adds, each together with the gateway wrapper that calls it (this list
     # must equal what the gateway calls: tests/gateway/test_app_account.py):
     # sp_cargar_cliente_en_campana, sp_importar_lote_en_campana, sp_crear_campana,
