@@ -239,7 +239,8 @@ def run(mode: str, out: Path) -> Report:
     report.table("Report time (ms, median)", ["days", "asesores", "sp_reporte_asesores", "sp_reporte_por_hora",
                                               "sp_reporte_velocidad", "sp_reporte_campanas"],
                  [[d, who, by["sp_reporte_asesores", d, who]["ms"], by["sp_reporte_por_hora", d, who]["ms"],
-                   by["sp_reporte_velocidad", d, who]["ms"], by["sp_reporte_campanas", d, who]["ms"]] for d in RANGES for who in ("all", "one")])
+                   by["sp_reporte_velocidad", d, who]["ms"], by["sp_reporte_campanas", d, who]["ms"]]
+                  for d in RANGES for who in ("all", "one")])
     b = data["backfill"]
     rows = [["backfill: sp_resumir_historial until nothing pending (once)", b["seconds"] * 1000,
              f"{b['history_rows']:,} history rows, {b['rows_per_s'] or 0:,.0f} rows/s"],

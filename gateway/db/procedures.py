@@ -444,7 +444,8 @@ class PresenciaAsesor(RowModel):
     capacidad: int
 
 
-async def reporte_asesores(db: Database, desde: datetime, hasta: datetime, asesor_id: int | None) -> list[ReporteAsesor]:
+async def reporte_asesores(db: Database, desde: datetime, hasta: datetime, asesor_id: int | None
+                           ) -> list[ReporteAsesor]:
     """sp_reporte_asesores: per asesor, the UTC hours [desde, hasta)."""
     sets = await db.call("sp_reporte_asesores", (desde, hasta, asesor_id))
     return [ReporteAsesor.model_validate(r) for r in _rows(sets)]

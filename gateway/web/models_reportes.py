@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gateway.db.procedures import (
     CampanaCola,
-    EstadoCuenta,
     EsperaMasAntigua,
+    EstadoCuenta,
     PorVencer,
     PresenciaAsesor,
     ReporteAsesor,
