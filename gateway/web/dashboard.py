@@ -26,6 +26,8 @@ PAGES = {
     "/": "index.html",
     "/gtr": "gtr.html",
     "/asesor": "asesor.html",
+    "/gtr/reportes": "gtr-reportes.html",
+    "/gtr/muro": "gtr-muro.html",
 }
 
 # 'self' in connect-src covers the same origin's ws:// and wss:// (CSP level 3).

@@ -7,6 +7,8 @@ import { el } from "./common.js";
 
 export const GTR_PAGES = [
   { href: "/gtr", label: "Tablero" },
+  { href: "/gtr/reportes", label: "Informes" },
+  { href: "/gtr/muro", label: "Muro" },
 ];
 
 /** Fills `nav` with a link per GTR page, the current one (by path) marked aria-current. */
