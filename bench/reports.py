@@ -4,7 +4,9 @@ Target: with 1M customers and 5M history rows, each report answers in <= 1 s. Th
 (full mode) is 1M customers over 90 days, 200 asesores, five history rows each:
 
 * 80%: cargado, asignado, wizard_abierto, datos_actualizados, wizard_completado;
-* 20%: cargado, asignado, timeout_no_gestionado, asignado (again), wizard_abierto.
+* 20%: cargado, asignado, timeout_no_gestionado, asignado (again), wizard_abierto;
+
+spread over N_CAMPANAS campaigns (sp_reporte_campanas splits speed to lead by campaign).
 
 Durations are spread (time to open 5 s to ~30 min, handling 1 to ~40 min). In ``clientes``
 2,000 customers are live (derivado/en_gestion, for the wallboard) and the rest terminado, as a
@@ -32,6 +34,7 @@ from toolkit.db import call
 
 NAME = "reports"
 N_ASESORES = 200
+N_CAMPANAS = 5  # customer i is in campaign 1 + i % N_CAMPANAS
 DAYS = 90
 START = datetime(2026, 1, 1)
 
@@ -63,6 +66,10 @@ def load_fixture(conn: Any, n: int) -> None:
     execute(conn, "DELETE FROM asesores")
     execute(conn, "INSERT INTO asesores (id, nombre, activo, created_at) "
                   f"SELECT n + 1, CONCAT('Asesor ', n + 1), 1, '{START}' FROM bench_seq WHERE n < {N_ASESORES}")
+    execute(conn, "DELETE FROM campanas WHERE id > 1")
+    execute(conn, "INSERT INTO campanas (id, nombre, created_at, updated_at) "
+                  f"SELECT n + 1, CONCAT('Campaña ', n + 1), '{START}', '{START}' FROM bench_seq "
+                  f"WHERE n BETWEEN 1 AND {N_CAMPANAS - 1}")
     span = DAYS * 86400
     chunk = 100_000
     for lo in range(0, n, chunk):
@@ -75,12 +82,12 @@ def load_fixture(conn: Any, n: int) -> None:
         live = f"i % {max(1, n // 2000)} = 0"
         execute(conn, f"""
             INSERT INTO clientes (id, nombre, telefono, seguimiento_status, asesor_asignado, created_at,
-                                  derivado_at, opened_at, last_activity, wizard_completado, updated_at)
+                                  derivado_at, opened_at, last_activity, wizard_completado, updated_at, campana_id)
             SELECT i + 1, CONCAT('Cliente ', i), CONCAT('9', LPAD(i, 8, '0')),
                    CASE WHEN {live} THEN IF(i % 2 = 0, 'derivado', 'en_gestion') ELSE 'terminado' END,
                    IF({live}, a, NULL), t0, t0 + INTERVAL 10 SECOND, NULL,
                    IF({live}, UTC_TIMESTAMP(6) - INTERVAL (i % 280) SECOND, NULL),
-                   IF({live} OR vuelto, 0, 1), t0 + INTERVAL (o + h) SECOND
+                   IF({live} OR vuelto, 0, 1), t0 + INTERVAL (o + h) SECOND, 1 + i % {N_CAMPANAS}
               FROM ({base}) f""")
         # Five rows per customer; outbox_id = id.
         rows = [
@@ -171,7 +178,7 @@ def _measure(conn: Any, cfg: dict[str, Any], data: dict[str, Any]) -> None:
         desde = end - timedelta(days=days)
         for asesor in (None, 7):
             for procedure, extra in (("sp_reporte_asesores", ()), ("sp_reporte_por_hora", ()),
-                                     ("sp_reporte_velocidad", (None,))):
+                                     ("sp_reporte_velocidad", (None,)), ("sp_reporte_campanas", (None, None))):
                 ms, all_ms, rows = timed(conn, cfg["repeats"], procedure, desde, end, asesor, *extra)
                 results.append({"procedure": procedure, "days": days, "asesor": "all" if asesor is None else "one",
                                 "ms": ms, "ms_all": all_ms, "rows": rows})
@@ -230,9 +237,10 @@ def run(mode: str, out: Path) -> Report:
         "repeats; the range ends at the fixture's last hour. *one* = asesor 7 only.")
     by = {(r["procedure"], r["days"], r["asesor"]): r for r in data["results"]}
     report.table("Report time (ms, median)", ["days", "asesores", "sp_reporte_asesores", "sp_reporte_por_hora",
-                                              "sp_reporte_velocidad"],
+                                              "sp_reporte_velocidad", "sp_reporte_campanas"],
                  [[d, who, by["sp_reporte_asesores", d, who]["ms"], by["sp_reporte_por_hora", d, who]["ms"],
-                   by["sp_reporte_velocidad", d, who]["ms"]] for d in RANGES for who in ("all", "one")])
+                   by["sp_reporte_velocidad", d, who]["ms"], by["sp_reporte_campanas", d, who]["ms"]]
+                  for d in RANGES for who in ("all", "one")])
     b = data["backfill"]
     rows = [["backfill: sp_resumir_historial until nothing pending (once)", b["seconds"] * 1000,
              f"{b['history_rows']:,} history rows, {b['rows_per_s'] or 0:,.0f} rows/s"],

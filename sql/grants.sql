@@ -49,6 +49,11 @@ GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_activar_asesor` TO 'seguimiento
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_configurar` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_emitir_token_asesor` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_auditoria_admin` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_asesores` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_por_hora` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_velocidad` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_campanas` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_tablero` TO 'seguimiento_app'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes_activos` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_asesor_diario` TO 'seguimiento_reporting'@'%';

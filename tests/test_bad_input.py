@@ -332,6 +332,17 @@ for proc in ("sp_reporte_asesores", "sp_reporte_por_hora", "sp_reporte_velocidad
 for name, value in (("zero", 0), ("negative", -1), ("over a day", 86_401)):
     case("sp_reporte_velocidad", f"umbral {name}", E.INVALID_INPUT, lambda w, v=value: (H0, H1, None, v))
 
+# sp_reporte_campanas(desde, hasta, asesor_id, campana_id, umbral_segundos)
+for name, rango in (("desde NULL", (None, H1)), ("hasta before desde", (H1, H0)),
+                    ("desde not on the hour", (H0 + timedelta(minutes=30), H1)),
+                    ("over 366 days", (H0, H0 + timedelta(days=367)))):
+    case("sp_reporte_campanas", name, E.INVALID_INPUT, lambda w, r=rango: (*r, None, None, None))
+case("sp_reporte_campanas", "asesor unknown", E.ASESOR_NOT_FOUND, lambda w: (H0, H1, UNKNOWN, None, None))
+for name, value in (("negative", -1), ("unknown", UNKNOWN)):
+    case("sp_reporte_campanas", f"campana {name}", E.CAMPANA_NOT_FOUND, lambda w, v=value: (H0, H1, None, v, None))
+for name, value in (("zero", 0), ("over a day", 86_401)):
+    case("sp_reporte_campanas", f"umbral {name}", E.INVALID_INPUT, lambda w, v=value: (H0, H1, None, None, v))
+
 # sp_tablero(segundos_aviso, limite)
 for name, args in (("aviso zero", (0, 10)), ("aviso over a day", (86_401, 10)), ("limite zero", (60, 0)),
                    ("limite 501", (60, 501)), ("limite negative", (60, -1))):

@@ -55,6 +55,8 @@ APP_PROCEDURES = (
     # The supervisor's desk (issue 14): an asesor's history in one call, administration with audit.
     "sp_historial_cliente_de_asesor", "sp_gtr_crear_asesor", "sp_gtr_desactivar_asesor", "sp_gtr_activar_asesor",
     "sp_gtr_configurar", "sp_gtr_emitir_token_asesor", "sp_auditoria_admin",
+    # The desk's reports and wallboard (issue 14).
+    "sp_reporte_asesores", "sp_reporte_por_hora", "sp_reporte_velocidad", "sp_reporte_campanas", "sp_tablero",
 )
 REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial",
                      "v_campana_diaria", "v_presencia_asesor")

@@ -571,3 +571,138 @@ class Auditoria(RowModel):
 async def auditoria_admin(db: Database, asesor_id: int | None, limite: int) -> list[Auditoria]:
     """sp_auditoria_admin: the newest administrative changes, of one asesor or all."""
     return [Auditoria.model_validate(r) for r in _rows(await db.call("sp_auditoria_admin", (asesor_id, limite)))]
+
+
+# -- The supervisor's desk: reports and the wallboard (issue 14, docs/escritorio.md) --------
+
+
+class ReporteAsesor(RowModel):
+    asesor_id: int
+    asesor_nombre: str
+    activo: bool
+    asignados: int
+    abiertos: int
+    completados: int
+    devueltos_timeout: int
+    mediana_segundos_hasta_abrir: float | None
+    mediana_segundos_gestion: float | None
+
+
+class ReporteHora(RowModel):
+    hora: UtcDatetime
+    asignados: int
+    abiertos: int
+    completados: int
+    devueltos_timeout: int
+
+
+class TramoVelocidad(RowModel):
+    orden: int
+    tramo: str
+    desde_segundos: int
+    hasta_segundos: int | None
+    clientes: int
+
+
+class ResumenVelocidad(RowModel):
+    clientes: int
+    mediana_segundos: float | None
+    umbral_segundos: int
+    dentro_del_umbral: int
+    nivel_servicio: float | None
+
+
+class ReporteCampana(RowModel):
+    campana_id: int
+    campana_nombre: str
+    clientes: int
+    mediana_segundos: float | None
+    p90_segundos: float | None
+    umbral_segundos: int
+    dentro_del_umbral: int
+    nivel_servicio: float | None
+
+
+class EstadoCuenta(RowModel):
+    seguimiento_status: Estado
+    clientes: int
+
+
+class TableroTotales(RowModel):
+    esperando: int
+    sin_abrir: int
+    en_gestion: int
+    asignados_hoy: int
+    terminados_hoy: int
+    devueltos_hoy: int
+    timeout_segundos: int
+    ahora: UtcDatetime
+
+
+class EsperaMasAntigua(RowModel):
+    cliente_id: int
+    nombre: str
+    seguimiento_status: Estado
+    esperando_desde: UtcDatetime
+    segundos_esperando: float
+
+
+class PorVencer(RowModel):
+    cliente_id: int
+    nombre: str
+    seguimiento_status: Estado
+    asesor_asignado: int | None
+    asesor_nombre: str | None
+    last_activity: UtcDatetime | None
+    vence_at: UtcDatetime
+    segundos_restantes: float
+
+
+class Tablero(RowModel):
+    estados: list[EstadoCuenta]
+    totales: TableroTotales
+    mas_antiguo: EsperaMasAntigua | None
+    por_vencer: list[PorVencer]
+
+
+async def reporte_asesores(db: Database, desde: datetime, hasta: datetime, asesor_id: int | None
+                           ) -> list[ReporteAsesor]:
+    """sp_reporte_asesores: per asesor, the UTC hours [desde, hasta)."""
+    sets = await db.call("sp_reporte_asesores", (desde, hasta, asesor_id))
+    return [ReporteAsesor.model_validate(r) for r in _rows(sets)]
+
+
+async def reporte_por_hora(db: Database, desde: datetime, hasta: datetime, asesor_id: int | None) -> list[ReporteHora]:
+    """sp_reporte_por_hora: the hours with activity, oldest first."""
+    return [ReporteHora.model_validate(r)
+            for r in _rows(await db.call("sp_reporte_por_hora", (desde, hasta, asesor_id)))]
+
+
+async def reporte_velocidad(
+    db: Database, desde: datetime, hasta: datetime, asesor_id: int | None, umbral_segundos: int | None
+) -> tuple[list[TramoVelocidad], ResumenVelocidad]:
+    """sp_reporte_velocidad: speed to lead's distribution (seven buckets) and its summary."""
+    sets = await db.call("sp_reporte_velocidad", (desde, hasta, asesor_id, umbral_segundos))
+    if len(sets) != 2 or len(sets[1]) != 1:
+        raise UnexpectedDatabaseError("sp_reporte_velocidad did not return its two result sets")
+    return [TramoVelocidad.model_validate(r) for r in sets[0]], ResumenVelocidad.model_validate(sets[1][0])
+
+
+async def reporte_campanas(
+    db: Database, desde: datetime, hasta: datetime, asesor_id: int | None, campana_id: int | None,
+    umbral_segundos: int | None,
+) -> list[ReporteCampana]:
+    """sp_reporte_campanas: speed to lead and service level per campaign."""
+    sets = await db.call("sp_reporte_campanas", (desde, hasta, asesor_id, campana_id, umbral_segundos))
+    return [ReporteCampana.model_validate(r) for r in _rows(sets)]
+
+
+async def tablero(db: Database, segundos_aviso: int, limite: int) -> Tablero:
+    """sp_tablero: the wallboard's counts, the oldest waiting lead, those about to time out."""
+    sets = await db.call("sp_tablero", (segundos_aviso, limite))
+    if len(sets) != 4 or len(sets[1]) != 1:
+        raise UnexpectedDatabaseError("sp_tablero did not return its four result sets")
+    return Tablero(estados=[EstadoCuenta.model_validate(r) for r in sets[0]],
+                   totales=TableroTotales.model_validate(sets[1][0]),
+                   mas_antiguo=EsperaMasAntigua.model_validate(sets[2][0]) if sets[2] else None,
+                   por_vencer=[PorVencer.model_validate(r) for r in sets[3]])

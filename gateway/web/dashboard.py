@@ -34,6 +34,8 @@ PAGES = {
     "/asesor/cliente": "cliente.html",
     "/gtr/importar": "importar.html",
     "/gtr/admin": "admin.html",
+    "/gtr/reportes": "gtr-reportes.html",
+    "/gtr/muro": "gtr-muro.html",
 }
 
 # 'self' in connect-src covers the same origin's ws:// and wss:// (CSP level 3).

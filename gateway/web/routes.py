@@ -52,6 +52,7 @@ from gateway.web.handlers.clientes import (
 from gateway.web.handlers.importaciones import importar_csv
 from gateway.web.handlers.live import websocket
 from gateway.web.handlers.operations import health, metrics
+from gateway.web.handlers.reportes import muro, reporte
 from gateway.web.models import (
     Ack,
     ActualizarCliente,
@@ -98,6 +99,7 @@ from gateway.web.models import (
     WebSocketQuery,
     Yo,
 )
+from gateway.web.models_reportes import Muro, Reporte, ReporteQuery, TableroQuery
 
 
 def setup_routes(app: web.Application) -> None:
@@ -231,6 +233,17 @@ ROUTES: tuple[Route, ...] = (
                       "(into datos). Up to SEGUIMIENTO_IMPORT_MAX_BYTES (413 past it); no nombre column: 422. "
                       "Query campanaId (unknown: 404 campana_not_found) and prioridad route every row. "
                       "Events CLIENTS_IMPORTED, one per batch of 5,000 rows."),
+    Route("GET", "/api/reportes", reporte, "The desk's reports for whole UTC days (GTR).", "gtr",
+          query=ReporteQuery, response=Reporte, refusals=(404,),
+          description="Per asesor, completions per hour, speed to lead (distribution and service level "
+                      "against umbralSegundos) and per campaign, for the UTC days desde..hasta (both "
+                      "included, at most 366). asesorId filters every part; campanaId the campaigns only. "
+                      "404 asesor_not_found / campana_not_found: an id that never existed."),
+    Route("GET", "/api/tablero", muro, "The wallboard's figures (GTR).", "gtr", query=TableroQuery,
+          response=Muro,
+          description="Counts per state, today's assigned / completed / returned, the oldest waiting lead, "
+                      "the customers with avisoSegundos or fewer left (at most limite), each campaign's "
+                      "queue and each active asesor's presence. A wallboard re-reads it on events."),
     Route("GET", "/health", health, "Database, event scheduler, sweep and tailer health (no token).", "public",
           response=Health, refusals=(500, 503), error_bodies={500: HealthUnavailable, 503: HealthUnavailable}),
     Route("GET", "/metrics", metrics, "Prometheus metrics (no token; restrict it at the network).", "public",

@@ -354,3 +354,67 @@ def test_the_desk_pages_have_no_serious_violation_and_a_visible_focus_all_the_wa
                        id=int(db.query("SELECT id FROM clientes WHERE asesor_asignado = %s LIMIT 1",
                                        (ana_id(db),))[0]["id"])).page
     assert_accessible(asesor, "/asesor/cliente")
+
+
+# -- the desk's reports page and wallboard (issue 14) ---------------------------------------
+
+DESK_PAGES = ("/gtr/reportes", "/gtr/muro")
+
+
+def open_desk_page(open_view: OpenView, path: str, token: str, viewport: ViewportSize | None = None) -> Page:
+    # The wallboard with every active customer in its countdown table (the demo's timeout is 5 min).
+    extra = {"aviso": 86400} if path == "/gtr/muro" else {}
+    page = open_view(path, token, wait_live=path == "/gtr/muro", viewport=viewport, **extra).page
+    page.wait_for_selector("body[data-ready='true']")
+    return page
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_the_desk_pages_pass_axe_and_fit_the_screen(
+        screen: ViewportSize, db: Db, gateway: GatewayThread, open_view: OpenView) -> None:
+    load_demo(db, gateway)
+    where = f"{screen['width']}×{screen['height']}"
+    token = make_token(db, "gtr")
+    reports = open_desk_page(open_view, "/gtr/reportes", token, screen)
+    expect(reports.locator("#grafico-horas canvas").first).to_be_visible()
+    assert_accessible(reports, f"reports page at {where}")
+    assert_fits(reports, f"/gtr/reportes at {where}")
+    for control in (reports.get_by_label("Desde"), reports.get_by_label("Campaña", exact=True),
+                    reports.get_by_role("button", name="Ver informe")):
+        expect(control).to_be_in_viewport()
+    reports.get_by_label("Desde").fill("2026-02-10")
+    reports.get_by_label("Hasta (incluido)").fill("2026-02-01")
+    reports.get_by_role("button", name="Ver informe").click()
+    expect(reports.locator("#filtros .form-error")).not_to_be_empty()
+    assert_accessible(reports, f"reports page with its form error at {where}")
+
+    wallboard = open_desk_page(open_view, "/gtr/muro", token, screen)
+    expect(wallboard.locator("#tabla-vencer td.countdown").first).to_be_visible()
+    assert_accessible(wallboard, f"wallboard at {where}")
+    assert_fits(wallboard, f"/gtr/muro at {where}")
+    if screen["width"] == 1920:  # the wallboard's monitor: everything on one screen, no scrolling
+        height = wallboard.evaluate("() => document.documentElement.scrollHeight")
+        assert height <= screen["height"], f"the wallboard scrolls at {where}: {height}px"
+
+
+def test_the_reports_page_works_from_the_keyboard_with_a_visible_focus(
+        db: Db, gateway: GatewayThread, open_view: OpenView) -> None:
+    load_demo(db, gateway)
+    page = open_desk_page(open_view, "/gtr/reportes", make_token(db, "gtr"))
+    assert page.locator("[tabindex]:not([tabindex='-1']):not([tabindex='0'])").count() == 0
+    stops = tab_through(page, 16)
+    assert_focus_always_visible(stops, "/gtr/reportes")
+    ids = [s["id"] for s in stops]
+    assert ids.index("desde") < ids.index("hasta") < ids.index("asesor") < ids.index("campana") \
+        < ids.index("umbral"), ids
+    # Choose an asesor and submit with the keyboard alone.
+    page.locator("#asesor").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Objetivo de atención (s)")).to_be_focused()
+    page.keyboard.press("Enter")  # Enter in a field submits the filters
+    expect(page.locator("#tabla-asesores tbody tr")).to_have_count(1)
+    for control in page.locator("#informe input, #informe select").all():
+        control_id = control.get_attribute("id")
+        assert page.locator(f"label[for='{control_id}']").count() == 1, f"#{control_id} has no label"

@@ -10,6 +10,8 @@ export const GTR_PAGES = [
   { href: "/gtr/campanas", label: "Campañas y asesores" },
   { href: "/gtr/importar", label: "Importar" },
   { href: "/gtr/admin", label: "Administración" },
+  { href: "/gtr/reportes", label: "Informes" },
+  { href: "/gtr/muro", label: "Muro" },
 ];
 
 /** Fills `nav` with a link per GTR page, the current one (by path) marked aria-current. */
