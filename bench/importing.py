@@ -38,7 +38,7 @@ from bench.common import (
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.importing import BATCH_SIZE, Batch, load_with, run_import
 from gateway.db.pool import Database
-from gateway.db.procedures import LoteImportado
+from gateway.db.rows import LoteImportado
 
 NAME = "import"
 

@@ -18,7 +18,7 @@ from gateway.db.importing import (
     parse_rows,
     run_import,
 )
-from gateway.db.procedures import LineaRechazada, LoteImportado
+from gateway.db.rows import LineaRechazada, LoteImportado
 from tests.support import Db, call, connect
 
 

@@ -1,4 +1,4 @@
-"""The five customer states are declared once in Python (``procedures.Estado``) and every
+"""The five customer states are declared once in Python (``rows.Estado``) and every
 copy agrees with it: the column's ENUM in the migrated schema, each list of states in the
 SQL (``sp_listar_clientes`` checks its filter against one), and the dashboard's list.
 Adding a state means a migration that changes the ENUM, then these copies: this test names
@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import get_args
 
-from gateway.db.procedures import Estado
+from gateway.db.rows import Estado
 from gateway.db.sqlfiles import SQL_DIR
 from tests.support import Db
 
@@ -27,7 +27,7 @@ def test_the_column_enum_is_the_python_list(db: Db) -> None:
         "AND TABLE_NAME = 'clientes' AND COLUMN_NAME = 'seguimiento_status'")
     column_type = row["t"].decode() if isinstance(row["t"], bytes) else str(row["t"])
     assert tuple(QUOTED.findall(column_type)) == ESTADOS, (
-        f"clientes.seguimiento_status is {column_type}: procedures.Estado must list the same states")
+        f"clientes.seguimiento_status is {column_type}: rows.Estado must list the same states")
 
 
 def test_every_list_of_states_in_the_sql_is_the_python_list() -> None:

@@ -10,7 +10,7 @@ CSV format: UTF-8 (a BOM is fine), comma-separated, a header row naming the colu
 ``nombre`` is required, ``telefono`` optional; every other column goes into the customer's
 ``datos`` object (empty cells left out).
 
-A rejected line is one type from end to end, :class:`~gateway.db.procedures.LineaRechazada`,
+A rejected line is one type from end to end, :class:`~gateway.db.rows.LineaRechazada`,
 whether the parser or the procedure rejected it; a whole import's answer is
 :class:`ImportResult`, which the command prints and the route answers as JSON.
 """
@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from gateway.db import procedures
 from gateway.db.pool import Database
-from gateway.db.procedures import LineaRechazada, LoteImportado
+from gateway.db.rows import LineaRechazada, LoteImportado
 
 BATCH_SIZE = 5000  # rows per transaction: ~1 MB of JSON, well under max_allowed_packet
 CONTACT_COLUMNS = ("nombre", "telefono")

@@ -40,7 +40,7 @@ from gateway.db import procedures
 from gateway.db.errors import ErrorCode
 from gateway.db.exceptions import ProcedureRefused
 from gateway.db.pool import Database
-from gateway.db.procedures import Cliente
+from gateway.db.rows import Cliente
 from gateway.settings import Settings
 from gateway.web.auth import Caller, authenticate, bearer_token
 from gateway.web.http_errors import ApiError, forbidden, invalid

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.db.procedures import (
+from gateway.db.rows import (
     Campana,
     EsperaMasAntigua,
     EstadoCuenta,

@@ -15,7 +15,7 @@ from functools import cache
 from aiohttp import web
 
 from gateway.db import importing
-from gateway.db.procedures import AjustesCampana, Cliente
+from gateway.db.rows import AjustesCampana, Cliente
 from gateway.web import guard, openapi
 from gateway.web.guard import ASESOR, CAMPANA, CLIENTE, Route
 from gateway.web.handlers.admin import auditoria, configurar, emitir_token_asesor
@@ -65,21 +65,12 @@ from gateway.web.models import (
     AuditoriaResponse,
     Board,
     CambioEstatus,
-    CambiosCampana,
-    CampanaCreada,
-    CampanaNueva,
-    Campanas,
-    CapacidadFijada,
-    CapacidadRequest,
     ClienteCreado,
     ClienteNuevo,
     Configuracion,
     ConfiguracionCambiada,
     Derivacion,
-    Devolucion,
     EstadoCambiado,
-    HabilidadCambiada,
-    HabilidadRequest,
     Health,
     HealthUnavailable,
     HeartbeatResponse,
@@ -88,16 +79,27 @@ from gateway.web.models import (
     ListQuery,
     LockedRequest,
     LockResponse,
+    TokenAsesorEmitido,
+    TokenAsesorNuevo,
+    WebSocketQuery,
+    Yo,
+)
+from gateway.web.models_enrutamiento import (
+    CambiosCampana,
+    CampanaCreada,
+    CampanaNueva,
+    Campanas,
+    CapacidadFijada,
+    CapacidadRequest,
+    Devolucion,
+    HabilidadCambiada,
+    HabilidadRequest,
     MotivosPausa,
     PanelAsesores,
     PresenciaCambiada,
     PresenciaGtr,
     PresenciaPropia,
     SiguienteCliente,
-    TokenAsesorEmitido,
-    TokenAsesorNuevo,
-    WebSocketQuery,
-    Yo,
 )
 from gateway.web.models_reportes import Muro, Reporte, ReporteQuery, TableroQuery
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from gateway.db.procedures import OutboxEvent
+from gateway.db.rows import OutboxEvent
 
 # WebSocket close code of a socket whose session ended (revoked or expired token,
 # deactivated asesor): reconnecting with the same token is refused with 401.

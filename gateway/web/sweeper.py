@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gateway.db import procedures
+from gateway.db import procedures, rows
 from gateway.db.exceptions import DatabaseError
 from gateway.db.pool import Database
 from gateway.web.metrics import Metrics
@@ -35,7 +35,7 @@ async def needs_gateway_sweep(db: Database) -> bool:
     return state.event_scheduler.upper() != "ON" or state.barrido_estado != "ENABLED"
 
 
-def needs_gateway_distribution(state: procedures.ServerState) -> bool:
+def needs_gateway_distribution(state: rows.ServerState) -> bool:
     """Whether the primary's own ev_distribuir does not run (scheduler off or event disabled)."""
     return state.event_scheduler.upper() != "ON" or state.distribuir_estado != "ENABLED"
 

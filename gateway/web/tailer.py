@@ -44,7 +44,7 @@ from aiohttp import WSCloseCode, web
 from gateway.db import procedures
 from gateway.db.exceptions import DatabaseError
 from gateway.db.pool import Database
-from gateway.db.procedures import OutboxEvent
+from gateway.db.rows import OutboxEvent
 from gateway.web.metrics import Metrics
 from gateway.web.sessions import CLOSE_SESSION_ENDED, SessionEnd, TokenCache, session_end
 

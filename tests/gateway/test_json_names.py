@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from gateway.db.procedures import RowModel
+from gateway.db.rows import RowModel
 from gateway.db.sqlfiles import SQL_DIR
 from gateway.web import tailer
 from gateway.web.models import SEED_NAMES, ErrorBody

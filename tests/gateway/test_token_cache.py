@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
-from gateway.db.procedures import OutboxEvent
+from gateway.db.rows import OutboxEvent
 from gateway.web.keys import HUB, METRICS, TOKEN_CACHE
 from gateway.web.sessions import CLOSE_SESSION_ENDED, Identity, SessionEnd, TokenCache, session_end
 from tests.gateway.conftest import People

@@ -10,11 +10,8 @@ from gateway.db import procedures
 from gateway.web.auth import Caller
 from gateway.web.guard import answer
 from gateway.web.guard import database as _db
-from gateway.web.models import (
-    AsesorCreado,
-    Asesores,
-    AsesorEstado,
-    AsesorNuevo,
+from gateway.web.models import AsesorCreado, Asesores, AsesorEstado, AsesorNuevo, Yo
+from gateway.web.models_enrutamiento import (
     CapacidadFijada,
     CapacidadRequest,
     HabilidadCambiada,
@@ -24,7 +21,6 @@ from gateway.web.models import (
     PresenciaCambiada,
     PresenciaGtr,
     PresenciaPropia,
-    Yo,
 )
 
 

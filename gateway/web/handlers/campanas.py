@@ -9,7 +9,7 @@ from gateway.db import procedures
 from gateway.web.auth import Caller
 from gateway.web.guard import answer
 from gateway.web.guard import database as _db
-from gateway.web.models import CambiosCampana, CampanaCreada, CampanaNueva, Campanas
+from gateway.web.models_enrutamiento import CambiosCampana, CampanaCreada, CampanaNueva, Campanas
 
 
 async def listar_campanas(request: web.Request, caller: Caller) -> web.Response:
@@ -27,7 +27,7 @@ async def crear_campana(request: web.Request, caller: Caller, body: CampanaNueva
 async def configurar_campana(request: web.Request, caller: Caller, body: CambiosCampana,
                              campana_id: int) -> web.Response:
     """Change settings of a campaign, one sp_configurar_campana call per field, in the
-    order of models.CAMPOS_CAMPANA (each its own transaction: a refusal leaves the fields
+    order of models_enrutamiento.CAMPOS_CAMPANA (each its own transaction: a refusal leaves the fields
     before it changed). Answers the campaign as the last call left it."""
     campana = None
     for clave, valor in body.claves():

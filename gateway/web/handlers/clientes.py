@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.db import procedures
-from gateway.db.procedures import Cliente
+from gateway.db.rows import Cliente
 from gateway.web.auth import Caller
 from gateway.web.guard import answer
 from gateway.web.guard import database as _db
@@ -18,15 +18,14 @@ from gateway.web.models import (
     ClienteCreado,
     ClienteNuevo,
     Derivacion,
-    Devolucion,
     EstadoCambiado,
     HeartbeatResponse,
     HistorialResponse,
     ListQuery,
     LockedRequest,
     LockResponse,
-    SiguienteCliente,
 )
+from gateway.web.models_enrutamiento import Devolucion, SiguienteCliente
 
 # -- GTR ----------------------------------------------------------------------------------
 
