@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import mysql.connector
@@ -125,9 +126,9 @@ def assert_consistent(db: Db) -> None:
     assert [e["id"] for e in outbox] == list(range(1, seq["ultimo_id"] + 1)), "outbox ids must be 1..ultimo_id"
     by_outbox = {e["id"]: e for e in outbox}
     links = Counter(h["outbox_id"] for h in history)
-    # Token, asesor and campaign events concern no customer, so they have no history row.
+    # Token, asesor, campaign and settings events concern no customer: they have no history row.
     of_customers = {i for i, e in by_outbox.items()
-                    if not e["event_type"].startswith(("TOKEN_", "ASESOR_", "CAMPAIGN_"))}
+                    if not e["event_type"].startswith(("TOKEN_", "ASESOR_", "CAMPAIGN_", "CONFIG_"))}
     assert set(links) == of_customers, "every customer event has history and every history row its event"
     for h in history:
         event = by_outbox[h["outbox_id"]]
@@ -475,6 +476,8 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
     db.execute("UPDATE campanas SET modo = 'auto' WHERE id = %s", (ventas,))
     fito = db.asesor("Fito")
     devuelto = db.derivado(fito)
+    hoy = datetime.now(UTC).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    manana = hoy + timedelta(days=1)
     return {
         "sp_cargar_cliente_en_campana": (("En campana", None, None, ventas, 7),
                                          "SELECT 1 FROM clientes WHERE nombre = 'En campana' AND prioridad = 7"),
@@ -526,6 +529,23 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
                           "SELECT 1 FROM seguimiento_config WHERE clave = 'timeout_segundos' AND valor = 299"),
         "sp_importar_lote": (("d" * 64, "f.csv", '[{"linea": 1, "nombre": "Importado"}]', 0),
                              "SELECT 1 FROM clientes WHERE nombre = 'Importado'"),
+        # The desk (issue 14): administration by a live GTR token, and the reports, which fold
+        # new history into their summaries first (sp_resumir_historial) and then read.
+        "sp_gtr_crear_asesor": ((token_id, "Yago"), "SELECT 1 FROM asesores WHERE nombre = 'Yago'"),
+        "sp_gtr_desactivar_asesor": ((token_id, beto), f"SELECT 1 FROM asesores WHERE id = {beto} AND activo = 0"),
+        "sp_gtr_activar_asesor": ((token_id, dora), f"SELECT 1 FROM asesores WHERE id = {dora} AND activo = 1"),
+        "sp_gtr_configurar": ((token_id, "timeout_segundos", 298),
+                              "SELECT 1 FROM seguimiento_config WHERE clave = 'timeout_segundos' AND valor = 298"),
+        "sp_gtr_emitir_token_asesor": ((token_id, ana, "f" * 64, "mesa", None),
+                                       "SELECT 1 FROM api_tokens WHERE token_sha256 = REPEAT('f', 64)"),
+        "sp_historial_cliente_de_asesor": ((ana, derivado), None),
+        "sp_resumir_historial": ((), "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
+        "sp_reporte_asesores": ((hoy, manana, None), "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
+        "sp_reporte_por_hora": ((hoy, manana, None), "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
+        "sp_reporte_velocidad": ((hoy, manana, None, 300),
+                                 "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
+        "sp_reporte_campanas": ((hoy, manana, None, None, 300),
+                                "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
     }
 
 
