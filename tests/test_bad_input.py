@@ -31,7 +31,8 @@ UNKNOWN = 10**12
 # Procedures without parameters: there is no input to get wrong.
 NO_PARAMETERS = {"sp_barrido_seguimiento", "sp_listar_asesores", "sp_outbox_limites",
                  "sp_estado_servidor", "sp_purgar_outbox", "sp_caducar_tokens", "sp_resumir_historial",
-                 "sp_distribuir", "sp_listar_campanas", "sp_panel_asesores", "sp_listar_motivos_pausa"}
+                 "sp_distribuir", "sp_listar_campanas", "sp_panel_asesores", "sp_listar_motivos_pausa",
+                 "sp_listar_motivos_pausa_todos"}
 
 
 @dataclass
@@ -362,6 +363,7 @@ GTR_PROCS: dict[str, Callable[[World], tuple[Any, ...]]] = {
     "sp_gtr_activar_asesor": lambda w: (w.bea,),
     "sp_gtr_configurar": lambda w: ("timeout_segundos", 600),
     "sp_gtr_emitir_token_asesor": lambda w: (w.bea, hexdigest("c"), None, None),
+    "sp_gtr_configurar_motivo_pausa": lambda w: ("cafe", "Coffee", 1),
 }
 for proc, rest in GTR_PROCS.items():
     case(proc, "emisor NULL", E.INVALID_INPUT, lambda w, r=rest: (None, *r(w)))
@@ -390,6 +392,17 @@ TOKEN_CASES: tuple[tuple[str, Callable[[World], tuple[Any, ...]]], ...] = (
 for name, token_args in TOKEN_CASES:
     expected = E.ASESOR_NOT_FOUND if name == "asesor unknown" else E.INVALID_INPUT
     case("sp_gtr_emitir_token_asesor", name, expected, lambda w, a=token_args: (w.gtr_token, *a(w)))
+
+# sp_gtr_configurar_motivo_pausa(emisor, codigo, descripcion, activo): sp_configurar_motivo_pausa's rules.
+for name, value in (("NULL", None), ("upper case", "Cafe"), ("41 chars", "a" * 41), ("SQL", SQL_FRAGMENT),
+                    ("empty", ""), ("10MB", BIG)):
+    case("sp_gtr_configurar_motivo_pausa", f"codigo {name}", E.INVALID_INPUT,
+         lambda w, v=value: (w.gtr_token, v, "Coffee", 1))
+for name, value in (("NULL", None), ("blank", "  "), ("201 chars", "a" * 201), ("10MB", BIG)):
+    case("sp_gtr_configurar_motivo_pausa", f"descripcion {name}", E.INVALID_INPUT,
+         lambda w, v=value: (w.gtr_token, "cafe", v, 1))
+case("sp_gtr_configurar_motivo_pausa", "activo 2", E.INVALID_INPUT, lambda w: (w.gtr_token, "cafe", "Coffee", 2))
+case("sp_gtr_configurar_motivo_pausa", "timeouts off", E.INVALID_INPUT, lambda w: (w.gtr_token, "timeouts", "x", 0))
 
 # sp_auditoria_admin(asesor_id, limite)
 for name, value in (("zero", 0), ("negative", -1), ("1001", 1001)):

@@ -128,7 +128,8 @@ def assert_consistent(db: Db) -> None:
     links = Counter(h["outbox_id"] for h in history)
     # Token, asesor, campaign and settings events concern no customer: they have no history row.
     of_customers = {i for i, e in by_outbox.items()
-                    if not e["event_type"].startswith(("TOKEN_", "ASESOR_", "CAMPAIGN_", "CONFIG_"))}
+                    if not e["event_type"].startswith(("TOKEN_", "ASESOR_", "CAMPAIGN_", "CONFIG_",
+                                                             "PAUSE_REASON_"))}
     assert set(links) == of_customers, "every customer event has history and every history row its event"
     for h in history:
         event = by_outbox[h["outbox_id"]]
@@ -538,6 +539,8 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
                               "SELECT 1 FROM seguimiento_config WHERE clave = 'timeout_segundos' AND valor = 298"),
         "sp_gtr_emitir_token_asesor": ((token_id, ana, "f" * 64, "mesa", None),
                                        "SELECT 1 FROM api_tokens WHERE token_sha256 = REPEAT('f', 64)"),
+        "sp_gtr_configurar_motivo_pausa": ((token_id, "siesta", "Siesta", 1),
+                                           "SELECT 1 FROM motivos_pausa WHERE codigo = 'siesta'"),
         "sp_historial_cliente_de_asesor": ((ana, derivado), None),
         "sp_resumir_historial": ((), "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
         "sp_reporte_asesores": ((hoy, manana, None), "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),

@@ -31,6 +31,7 @@ EVENT_WRITING_PROCEDURES: frozenset[str] = frozenset({
     "sp_fijar_capacidad",
     "sp_gtr_activar_asesor",
     "sp_gtr_configurar",
+    "sp_gtr_configurar_motivo_pausa",
     "sp_gtr_crear_asesor",
     "sp_gtr_desactivar_asesor",
     "sp_gtr_emitir_token_asesor",

@@ -37,6 +37,7 @@ from gateway.db.rows import (
     LoteImportado,
     Modo,
     MotivoPausa,
+    MotivoPausaAdmin,
     OutboxEvent,
     OutboxLimits,
     PanelAsesor,
@@ -409,3 +410,19 @@ async def tablero(db: Database, segundos_aviso: int, limite: int) -> Tablero:
                    totales=TableroTotales.model_validate(sets[1][0]),
                    mas_antiguo=EsperaMasAntigua.model_validate(sets[2][0]) if sets[2] else None,
                    por_vencer=[PorVencer.model_validate(r) for r in sets[3]])
+
+
+# -- The desk's administration of pause reasons (issue 14, docs/escritorio.md) -------------
+
+
+async def listar_motivos_pausa_todos(db: Database) -> list[MotivoPausaAdmin]:
+    """sp_listar_motivos_pausa_todos: every pause reason, those out of use too."""
+    return [MotivoPausaAdmin.model_validate(r) for r in _rows(await db.call("sp_listar_motivos_pausa_todos"))]
+
+
+async def gtr_configurar_motivo_pausa(db: Database, emisor_token_id: int, codigo: str, descripcion: str,
+                                      activo: bool) -> MotivoPausaAdmin:
+    """sp_gtr_configurar_motivo_pausa: GTR adds or changes a pause reason. Event
+    PAUSE_REASON_CHANGED, audited."""
+    sets = await db.call("sp_gtr_configurar_motivo_pausa", (emisor_token_id, codigo, descripcion, int(activo)))
+    return MotivoPausaAdmin.model_validate(_one(sets, "sp_gtr_configurar_motivo_pausa"))

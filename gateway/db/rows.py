@@ -354,3 +354,11 @@ class Tablero(RowModel):
     totales: TableroTotales
     mas_antiguo: EsperaMasAntigua | None
     por_vencer: list[PorVencer]
+
+
+class MotivoPausaAdmin(RowModel):
+    """A pause reason as the desk's administration sees it: those out of use too."""
+
+    codigo: str
+    descripcion: str
+    activo: bool

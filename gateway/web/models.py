@@ -26,6 +26,7 @@ from gateway.db.rows import (
     Cliente,
     Estado,
     Historial,
+    MotivoPausaAdmin,
     Presencia,
 )
 
@@ -365,3 +366,16 @@ class AuditoriaQuery(BaseModel):
 
 class AuditoriaResponse(Response):
     auditoria: list[Auditoria]
+
+
+class MotivoPausaCambio(Request):
+    """POST /api/motivos-pausa: GTR adds a pause reason or changes one (by codigo). The rules
+    (codigo of lowercase letters, digits and _; timeouts stays active) are the procedure's."""
+
+    codigo: CodigoPausa
+    descripcion: Annotated[str, Field(min_length=1, max_length=200)]
+    activo: bool = True
+
+
+class MotivosPausaTodos(Response):
+    motivos: list[MotivoPausaAdmin]

@@ -15,10 +15,16 @@ from functools import cache
 from aiohttp import web
 
 from gateway.db import importing
-from gateway.db.rows import AjustesCampana, Cliente
+from gateway.db.rows import AjustesCampana, Cliente, MotivoPausaAdmin
 from gateway.web import guard, openapi
 from gateway.web.guard import ASESOR, CAMPANA, CLIENTE, Route
-from gateway.web.handlers.admin import auditoria, configurar, emitir_token_asesor
+from gateway.web.handlers.admin import (
+    auditoria,
+    configurar,
+    configurar_motivo_pausa,
+    emitir_token_asesor,
+    listar_motivos_pausa_todos,
+)
 from gateway.web.handlers.asesores import (
     activar_asesor,
     cambiar_habilidad,
@@ -79,6 +85,8 @@ from gateway.web.models import (
     ListQuery,
     LockedRequest,
     LockResponse,
+    MotivoPausaCambio,
+    MotivosPausaTodos,
     TokenAsesorEmitido,
     TokenAsesorNuevo,
     WebSocketQuery,
@@ -261,4 +269,14 @@ ROUTES: tuple[Route, ...] = (
                       "client's own frames are ignored, but one over 64 KiB is cut with 1009, text that is not "
                       "UTF-8 with 1007, a protocol error with 1002. 429 too_many_websockets: the token "
                       "holds SEGUIMIENTO_WS_MAX_PER_TOKEN sockets already."),
+    # The desk's pause reasons (issue 14): each change audited with the caller's GTR token.
+    Route("GET", "/api/motivos-pausa/todos", listar_motivos_pausa_todos,
+          "Every pause reason, those out of use too (GTR).", "gtr", response=MotivosPausaTodos),
+    Route("POST", "/api/motivos-pausa", configurar_motivo_pausa,
+          "Add a pause reason or change one. Event PAUSE_REASON_CHANGED.", "gtr", body=MotivoPausaCambio,
+          response=MotivoPausaAdmin, refusals=(403,),
+          description="By codigo (1-40 lowercase letters, digits or _): a new one is added, an existing one "
+                      "renamed or switched (activo false takes it out of use; asesores paused with it stay "
+                      "so). timeouts stays active: 422 invalid_input. Audited with the caller's GTR token; "
+                      "403 not_permitted when it stopped being a live GTR token."),
 )

@@ -58,6 +58,10 @@ STATE_ONLY_EVENTS = frozenset({"CLIENT_REASSIGNED", "CLIENT_IN_GESTION", "CLIENT
 # Events for the gateways themselves (sessions that end), never sent to a dashboard: they
 # name tokens, and a board has nothing to show for them. See Sessions.
 GATEWAY_ONLY_EVENTS = frozenset({"TOKEN_REVOKED", "TOKEN_EXPIRED"})
+# Events about the floor as a whole, sent to every socket, an asesor's too: the pause reasons
+# any token may list (GET /api/motivos-pausa), so an asesor's pause switch follows GTR's
+# changes live. Their payload names no customer and no token.
+FLOOR_EVENTS = frozenset({"PAUSE_REASON_CHANGED"})
 BOARD_PAGE = 1000  # sp_listar_clientes' largest page
 RESYNC_REQUIRED = "RESYNC_REQUIRED"
 # Close codes (4000-4999 are the application's own).
@@ -106,8 +110,8 @@ class Subscriber:
 
     def wants(self, event: OutboxEvent) -> bool:
         """GTR sees everything; an asesor the events about its own customers, including
-        the ones that take a customer away from it (previous_asesor_id)."""
-        if self.role == "gtr":
+        the ones that take a customer away from it (previous_asesor_id), and FLOOR_EVENTS."""
+        if self.role == "gtr" or event.event_type in FLOOR_EVENTS:
             return True
         return self.asesor_id is not None and (
             event.asesor_id == self.asesor_id or event.previous_asesor_id == self.asesor_id)
@@ -282,7 +286,8 @@ async def _asesor_replay_filter(sub: Subscriber, db: Database) -> Callable[[Outb
     def replayable(event: OutboxEvent) -> bool:
         if not sub.wants(event):
             return False
-        return event.id > as_of or event.cliente_id in held or event.event_type in STATE_ONLY_EVENTS
+        return (event.id > as_of or event.cliente_id in held or event.event_type in STATE_ONLY_EVENTS
+                or event.event_type in FLOOR_EVENTS)
 
     return replayable
 

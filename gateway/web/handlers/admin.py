@@ -1,5 +1,5 @@
 """The desk's administration (issue 14): a GTR token gives an asesor a login token, changes a
-floor setting, and reads the audit of such changes. Each change names the caller's token
+floor setting or a pause reason, and reads the audit of such changes. Each change names the caller's token
 (``caller.token_id``) to its ``sp_gtr_*`` procedure, which checks it again and audits it."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from gateway.web.models import (
     AuditoriaResponse,
     Configuracion,
     ConfiguracionCambiada,
+    MotivoPausaCambio,
+    MotivosPausaTodos,
     TokenAsesorEmitido,
     TokenAsesorNuevo,
 )
@@ -43,3 +45,15 @@ async def auditoria(request: web.Request, caller: Caller, query: AuditoriaQuery)
     """The newest administrative changes, newest first (of one asesor with ``asesorId``)."""
     rows = await procedures.auditoria_admin(_db(request), query.asesorId, query.limit)
     return answer(AuditoriaResponse(auditoria=rows))
+
+
+async def listar_motivos_pausa_todos(request: web.Request, caller: Caller) -> web.Response:
+    """Every pause reason, those out of use too, for the desk's administration."""
+    return answer(MotivosPausaTodos(motivos=await procedures.listar_motivos_pausa_todos(_db(request))))
+
+
+async def configurar_motivo_pausa(request: web.Request, caller: Caller, body: MotivoPausaCambio) -> web.Response:
+    """Add a pause reason or change one (rename, take out of use, bring back)."""
+    motivo = await procedures.gtr_configurar_motivo_pausa(_db(request), caller.token_id, body.codigo,
+                                                          body.descripcion, body.activo)
+    return answer(motivo)

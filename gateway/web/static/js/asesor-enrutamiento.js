@@ -52,18 +52,43 @@ function showPresence(presencia, motivo, motivos) {
   const label = motivo ? ` · ${motivos.get(motivo) ?? motivo}` : "";
   $("#presencia-actual").replaceChildren(presenceChip(presencia), label);
   $("#presencia-actual").dataset.presencia = presencia;
+  $("#presencia-actual").dataset.motivo = motivo ?? "";
   const select = $("#presencia-nueva");
   if (document.activeElement !== select) {
     select.value = presencia === "disponible" ? "en_pausa:" + ([...motivos.keys()][0] ?? "") : "disponible";
   }
 }
 
+// The pause reasons as options; kept in `motivos` (codigo -> descripcion) for the labels. GTR
+// may add, rename or take one out of use from the desk: PAUSE_REASON_CHANGED reaches every
+// socket, and the list is read again, keeping the option chosen if it is still there.
+function fillReasons(lista, motivos) {
+  motivos.clear();
+  for (const m of lista) motivos.set(m.codigo, m.descripcion);
+  const select = $("#presencia-nueva");
+  const chosen = select.value;
+  select.replaceChildren(el("option", { value: "disponible" }, "Disponible"),
+    ...lista.map((m) => el("option", { value: `en_pausa:${m.codigo}` }, `En pausa: ${m.descripcion}`)));
+  if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+}
+
+async function reloadReasons(motivos) {
+  try {
+    fillReasons((await api.get("/api/motivos-pausa")).motivos, motivos);
+    const actual = $("#presencia-actual");
+    if (actual.dataset.presencia === "en_pausa" && actual.dataset.motivo) {
+      showPresence("en_pausa", actual.dataset.motivo, motivos);
+    }
+  } catch (_error) {
+    // The connection badge says what is wrong; the next event reads the list again.
+  }
+}
+
 async function setupPresence() {
   const [yo, lista] = await Promise.all([api.get("/api/me"), api.get("/api/motivos-pausa")]);
   me = yo.asesorId;
-  const motivos = new Map(lista.motivos.map((m) => [m.codigo, m.descripcion]));
-  $("#presencia-nueva").replaceChildren(el("option", { value: "disponible" }, "Disponible"),
-    ...lista.motivos.map((m) => el("option", { value: `en_pausa:${m.codigo}` }, `En pausa: ${m.descripcion}`)));
+  const motivos = new Map();
+  fillReasons(lista.motivos, motivos);
   showPresence(yo.presencia ?? "desconectado", yo.motivoPausa, motivos);
   $("#presencia-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -87,6 +112,8 @@ async function setupPresence() {
     const ev = event.detail;
     if (ev.type === "ASESOR_STATUS_CHANGED" && ev.data.asesorId === me) {
       showPresence(ev.data.presencia, ev.data.motivoPausa, motivos);
+    } else if (ev.type === "PAUSE_REASON_CHANGED") {
+      reloadReasons(motivos);
     }
   });
 }

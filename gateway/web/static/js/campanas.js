@@ -63,7 +63,7 @@ function apply(ev) {
 
 async function reload() {
   try {
-    install({ ...(await fetchSnapshot()), motivos: state.motivos });
+    install(await fetchSnapshot()); // the pause reasons too: GTR may change them (PAUSE_REASON_CHANGED)
   } catch (_error) {
     reloadTimer = setTimeout(reload, 2000); // the connection badge says what is wrong
   }
