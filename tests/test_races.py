@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import mysql.connector
@@ -125,9 +126,14 @@ def assert_consistent(db: Db) -> None:
     assert [e["id"] for e in outbox] == list(range(1, seq["ultimo_id"] + 1)), "outbox ids must be 1..ultimo_id"
     by_outbox = {e["id"]: e for e in outbox}
     links = Counter(h["outbox_id"] for h in history)
-    # Token and asesor events concern no customer, so they have no history row.
-    of_customers = {i for i, e in by_outbox.items() if not e["event_type"].startswith(("TOKEN_", "ASESOR_"))}
+    # Token, asesor and settings events concern no customer, so they have no history row;
+    # the administrative ones (asesores, settings) have their audit row instead.
+    of_customers = {i for i, e in by_outbox.items()
+                    if not e["event_type"].startswith(("TOKEN_", "ASESOR_", "CONFIG_"))}
     assert set(links) == of_customers, "every customer event has history and every history row its event"
+    administrative = {i for i, e in by_outbox.items() if e["event_type"].startswith(("ASESOR_", "CONFIG_"))}
+    audited = Counter(r["outbox_id"] for r in db.query("SELECT outbox_id FROM auditoria_admin"))
+    assert set(audited) == administrative and all(n == 1 for n in audited.values()), "one audit row per admin event"
     for h in history:
         event = by_outbox[h["outbox_id"]]
         assert event["created_at"] == h["created_at"], h
@@ -437,12 +443,27 @@ def test_a_writer_killed_after_taking_an_outbox_id_leaves_no_gap(db: Db, conns: 
 
 
 def writing_procedures() -> set[str]:
-    """Public procedures that write (or read in a transaction of their own)."""
-    found = set()
-    for path in (SQL_DIR / "procedures").glob("sp_*.sql"):
-        if re.search(r"^\s*(INSERT|UPDATE|DELETE|START TRANSACTION)\b", path.read_text(encoding="utf-8"), re.M):
-            found.add(path.stem)
-    return found
+    """Public procedures that write (or read in a transaction of their own), themselves or
+    through the internal procedures they CALL (sp_desactivar_asesor's body is
+    _desactivar_asesor's, for one)."""
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in (SQL_DIR / "procedures").glob("*.sql")}
+    writes = {name for name, text in texts.items()
+              if re.search(r"^\s*(INSERT|UPDATE|DELETE|START TRANSACTION)\b", text, re.M)}
+    calls = {name: set(re.findall(r"\bCALL\s+(_[a-z_]+)\s*\(", text)) for name, text in texts.items()}
+    # The internal helpers every writer shares (the transaction, the outbox id) write the
+    # outbox sequence only as part of their caller's own writes: following them would make
+    # every procedure that opens a transaction a writer by way of them alone.
+    changed = True
+    while changed:
+        changed = False
+        for name in texts:
+            if name not in writes and calls[name] & writes - {"_abrir_transaccion", "_cerrar_transaccion"}:
+                writes.add(name)
+                changed = True
+    return {name for name in writes if name.startswith("sp_")}
+
+
+HOY = datetime.combine(datetime.now(UTC).date(), datetime.min.time())
 
 
 def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
@@ -486,6 +507,21 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
                           "SELECT 1 FROM seguimiento_config WHERE clave = 'timeout_segundos' AND valor = 299"),
         "sp_importar_lote": (("d" * 64, "f.csv", '[{"linea": 1, "nombre": "Importado"}]', 0),
                              "SELECT 1 FROM clientes WHERE nombre = 'Importado'"),
+        "sp_gtr_crear_asesor": ((token_id, "Yago"), "SELECT 1 FROM asesores WHERE nombre = 'Yago'"),
+        "sp_gtr_configurar": ((token_id, "timeout_segundos", 298),
+                              "SELECT 1 FROM seguimiento_config WHERE clave = 'timeout_segundos' AND valor = 298"),
+        "sp_historial_cliente_de_asesor": ((ana, derivado), None),
+        "sp_gtr_emitir_token_asesor": ((token_id, ana, "f" * 64, None, None),
+                                       "SELECT 1 FROM api_tokens WHERE token_sha256 = REPEAT('f', 64)"),
+        "sp_gtr_desactivar_asesor": ((token_id, beto), f"SELECT 1 FROM asesores WHERE id = {beto} AND activo = 0"),
+        "sp_gtr_activar_asesor": ((token_id, dora), f"SELECT 1 FROM asesores WHERE id = {dora} AND activo = 1"),
+        "sp_resumir_historial": ((), "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
+        "sp_reporte_asesores": ((HOY, HOY + timedelta(days=1), None),
+                                "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
+        "sp_reporte_por_hora": ((HOY, HOY + timedelta(days=1), None),
+                                "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
+        "sp_reporte_velocidad": ((HOY, HOY + timedelta(days=1), None, None),
+                                 "SELECT 1 FROM reporte_progreso WHERE ultimo_outbox_id > 0"),
     }
 
 
