@@ -189,7 +189,7 @@ def test_the_report_reads_its_summaries_through_their_indexes(db: Db) -> None:
 def test_the_wallboard_counts_the_states_today_the_oldest_waiting_and_the_imminent(db: Db) -> None:
     ana = db.asesor("Ana")
     old_nuevo = db.nuevo_cliente("Primero")
-    db.execute("UPDATE clientes SET updated_at = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR WHERE id = %s", (old_nuevo,))
+    db.execute("UPDATE clientes SET created_at = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR WHERE id = %s", (old_nuevo,))
     db.nuevo_cliente("Segundo")
     idle = db.derivado(ana)
     make_idle(db, idle, 250)  # 50 s left
@@ -227,8 +227,8 @@ def test_each_wallboard_figure_is_an_index_range(db: Db) -> None:
         "SELECT COUNT(*) FROM clientes WHERE seguimiento_status = 'nuevo'": None,
         "SELECT COUNT(*) FROM clientes_historial WHERE motivo = 'wizard_completado' "
         "AND created_at >= UTC_DATE()": "idx_historial_motivo",
-        "SELECT id FROM clientes WHERE seguimiento_status = 'no_gestionado' ORDER BY updated_at, id LIMIT 1":
-            "idx_estado_actualizado",
+        "SELECT id FROM clientes WHERE seguimiento_status = 'no_gestionado' AND last_activity IS NULL "
+        "ORDER BY id LIMIT 1": "idx_seguimiento_activity",
         "SELECT id FROM clientes WHERE vence_en <= UTC_TIMESTAMP(6) + INTERVAL 60 SECOND "
         "ORDER BY vence_en, id LIMIT 20":
             "idx_vence_en",

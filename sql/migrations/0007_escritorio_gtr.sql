@@ -49,13 +49,10 @@ CREATE TABLE reporte_progreso (
 
 INSERT INTO reporte_progreso (id, ultimo_outbox_id, actualizado_at) VALUES (1, 0, NULL);
 
--- The wallboard (sp_tablero) is polled: each of its figures must be an index range.
---   returned/completed/assigned today: a range on (motivo, created_at) of today's rows;
---   customers waiting for GTR (nuevo, no_gestionado): counted and the oldest found on
---   (seguimiento_status, updated_at): updated_at is the load for nuevo, the return for
---   no_gestionado (nothing else writes a customer in those states).
+-- The wallboard (sp_tablero) is polled: each of its figures must be an index range. Today's
+-- returned/completed/assigned customers are a range on (motivo, created_at); the states'
+-- counts, the oldest waiting lead and the imminent timeouts use idx_seguimiento_activity.
 ALTER TABLE clientes_historial ADD KEY idx_historial_motivo (motivo, created_at);
-ALTER TABLE clientes ADD KEY idx_estado_actualizado (seguimiento_status, updated_at);
 
 -- What GTR (or a DBA) administered: one row per change of an asesor, its access or a
 -- setting, written in the same transaction as the change and its outbox event (outbox_id).

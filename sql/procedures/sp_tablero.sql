@@ -9,8 +9,9 @@
 --    assigned, wizard not opened), en_gestion (being worked), asignados_hoy,
 --    terminados_hoy, devueltos_hoy (returned to GTR since 00:00 UTC, by timeout or by the
 --    asesor's deactivation), timeout_segundos, ahora;
--- 3. the oldest waiting lead (0 or 1 row): cliente_id, nombre, seguimiento_status,
---    esperando_desde (its load, or its return to GTR), segundos_esperando;
+-- 3. the oldest waiting lead (0 or 1 row): of the customers waiting for GTR (nuevo,
+--    no_gestionado), the first loaded: cliente_id, nombre, seguimiento_status,
+--    esperando_desde (its load), segundos_esperando;
 -- 4. the customers about to time out, the closest first: cliente_id, nombre,
 --    seguimiento_status, asesor_asignado, asesor_nombre, last_activity, vence_at,
 --    segundos_restantes (0: past due, the sweep has not run yet); vence_at is the stored
@@ -41,8 +42,7 @@ BEGIN
     END IF;
     SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
 
-    -- One range each: (seguimiento_status, updated_at) and (seguimiento_status, last_activity)
-    -- are covering for a count.
+    -- One range each on idx_seguimiento_activity (seguimiento_status, last_activity), covering.
     SELECT COUNT(*) INTO v_nuevo FROM clientes WHERE seguimiento_status = 'nuevo';
     SELECT COUNT(*) INTO v_no_gestionado FROM clientes WHERE seguimiento_status = 'no_gestionado';
     SELECT COUNT(*) INTO v_derivado FROM clientes WHERE seguimiento_status = 'derivado';
@@ -66,15 +66,18 @@ BEGIN
            CAST(v_terminados AS SIGNED) AS terminados_hoy, CAST(v_devueltos AS SIGNED) AS devueltos_hoy,
            CAST(v_timeout AS SIGNED) AS timeout_segundos, v_ahora AS ahora;
 
-    -- The oldest of each waiting state is the first entry of its range; then the older one.
+    -- The oldest waiting lead is the first loaded (lowest id) of those waiting for GTR: for
+    -- them last_activity is NULL, so (seguimiento_status, last_activity IS NULL) is an
+    -- equality prefix of idx_seguimiento_activity, in id order: one index probe per state.
     SELECT e.cliente_id, e.nombre, e.seguimiento_status, e.esperando_desde,
            TIMESTAMPDIFF(MICROSECOND, e.esperando_desde, v_ahora) / 1000000 AS segundos_esperando
-      FROM ((SELECT id AS cliente_id, nombre, seguimiento_status, updated_at AS esperando_desde
-               FROM clientes WHERE seguimiento_status = 'nuevo' ORDER BY updated_at, id LIMIT 1)
+      FROM ((SELECT id AS cliente_id, nombre, seguimiento_status, created_at AS esperando_desde
+               FROM clientes WHERE seguimiento_status = 'nuevo' AND last_activity IS NULL ORDER BY id LIMIT 1)
             UNION ALL
-            (SELECT id, nombre, seguimiento_status, updated_at
-               FROM clientes WHERE seguimiento_status = 'no_gestionado' ORDER BY updated_at, id LIMIT 1)) e
-     ORDER BY e.esperando_desde, e.cliente_id
+            (SELECT id, nombre, seguimiento_status, created_at
+               FROM clientes WHERE seguimiento_status = 'no_gestionado' AND last_activity IS NULL
+              ORDER BY id LIMIT 1)) e
+     ORDER BY e.cliente_id
      LIMIT 1;
 
     -- The sweep's own range (idx_vence_en: each customer's stored deadline, which follows its
