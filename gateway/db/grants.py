@@ -57,6 +57,8 @@ APP_PROCEDURES = (
     "sp_gtr_configurar", "sp_gtr_emitir_token_asesor", "sp_auditoria_admin",
     # The desk's reports and wallboard (issue 14).
     "sp_reporte_asesores", "sp_reporte_por_hora", "sp_reporte_velocidad", "sp_reporte_campanas", "sp_tablero",
+    # The GTR board filtered by campaign, read by the server (issue 13).
+    "sp_listar_clientes_de_campana",
 )
 REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial",
                      "v_campana_diaria", "v_presencia_asesor")

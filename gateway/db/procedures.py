@@ -409,3 +409,15 @@ async def tablero(db: Database, segundos_aviso: int, limite: int) -> Tablero:
                    totales=TableroTotales.model_validate(sets[1][0]),
                    mas_antiguo=EsperaMasAntigua.model_validate(sets[2][0]) if sets[2] else None,
                    por_vencer=[PorVencer.model_validate(r) for r in sets[3]])
+
+
+async def listar_clientes_de_campana(
+    db: Database, campana_id: int, estado: Estado | None, asesor_id: int | None, limite: int, desplazamiento: int
+) -> Listado:
+    """sp_listar_clientes_de_campana: a page of one campaign's board, as sp_listar_clientes answers."""
+    sets = await db.call("sp_listar_clientes_de_campana", (campana_id, estado, asesor_id, limite, desplazamiento))
+    if len(sets) != 2 or len(sets[0]) != 1:
+        raise UnexpectedDatabaseError("sp_listar_clientes_de_campana did not return its two result sets")
+    return Listado(snapshot_outbox_id=int(sets[0][0]["snapshot_outbox_id"]), total=int(sets[0][0]["total"]),
+                   timeout_segundos=int(sets[0][0]["timeout_segundos"]),
+                   clientes=[Cliente.model_validate(r) for r in sets[1]])
