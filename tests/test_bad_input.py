@@ -198,7 +198,8 @@ for name, value in (("NULL", None), ("negative", -1)):
 # sp_listar_clientes_de_campana(campana_id, estado, asesor_id, limite, desplazamiento)
 case("sp_listar_clientes_de_campana", "campana NULL", E.INVALID_INPUT, lambda w: (None, None, None, 10, 0))
 for name, value in (("unknown", UNKNOWN), ("zero", 0), ("negative", -1)):
-    case("sp_listar_clientes_de_campana", f"campana {name}", E.CAMPANA_NOT_FOUND, lambda w, v=value: (v, None, None, 10, 0))
+    case("sp_listar_clientes_de_campana", f"campana {name}", E.CAMPANA_NOT_FOUND,
+         lambda w, v=value: (v, None, None, 10, 0))
 for name, value in (("unknown", "bogus"), ("empty", ""), ("10MB", BIG), ("quoted", "nuevo" + QUOTED),
                     ("SQL", SQL_FRAGMENT)):
     case("sp_listar_clientes_de_campana", f"estado {name}", E.INVALID_INPUT, lambda w, v=value: (1, v, None, 10, 0))
