@@ -8,7 +8,9 @@
 --      campaign's own is in sp_listar_campanas; each row's vence_at already applies it).
 --   2. the page of the campaign's customers (v_clientes columns, newest first).
 -- Index-driven: (campana_id, seguimiento_status, id) of migration 0008 gives the page in
--- order and the count as a range, so a campaign costs what its own customers cost.
+-- order and the count as a range, so a campaign costs what its own customers cost. With NULL
+-- estado the same index finds the campaign's rows but they are sorted for the page: the
+-- board always names a state.
 DROP PROCEDURE IF EXISTS sp_listar_clientes_de_campana;
 DELIMITER //
 CREATE PROCEDURE sp_listar_clientes_de_campana(
