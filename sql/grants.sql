@@ -56,6 +56,7 @@ GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_reporte_campanas` TO 'seguimiento_a
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_tablero` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_listar_motivos_pausa_todos` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_gtr_configurar_motivo_pausa` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_listar_clientes_de_campana` TO 'seguimiento_app'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_clientes_activos` TO 'seguimiento_reporting'@'%';
 GRANT SELECT ON `seguimiento`.`v_asesor_diario` TO 'seguimiento_reporting'@'%';

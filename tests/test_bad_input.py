@@ -196,6 +196,20 @@ for name, value in (("NULL", None), ("zero", 0), ("negative", -1), ("1001", 1001
 for name, value in (("NULL", None), ("negative", -1)):
     case("sp_listar_clientes", f"desplazamiento {name}", E.INVALID_INPUT, lambda w, v=value: (None, None, 10, v))
 
+# sp_listar_clientes_de_campana(campana_id, estado, asesor_id, limite, desplazamiento)
+case("sp_listar_clientes_de_campana", "campana NULL", E.INVALID_INPUT, lambda w: (None, None, None, 10, 0))
+for name, value in (("unknown", UNKNOWN), ("zero", 0), ("negative", -1)):
+    case("sp_listar_clientes_de_campana", f"campana {name}", E.CAMPANA_NOT_FOUND,
+         lambda w, v=value: (v, None, None, 10, 0))
+for name, value in (("unknown", "bogus"), ("empty", ""), ("10MB", BIG), ("quoted", "nuevo" + QUOTED),
+                    ("SQL", SQL_FRAGMENT)):
+    case("sp_listar_clientes_de_campana", f"estado {name}", E.INVALID_INPUT, lambda w, v=value: (1, v, None, 10, 0))
+for name, value in (("NULL", None), ("zero", 0), ("negative", -1), ("1001", 1001)):
+    case("sp_listar_clientes_de_campana", f"limite {name}", E.INVALID_INPUT, lambda w, v=value: (1, None, None, v, 0))
+for name, value in (("NULL", None), ("negative", -1)):
+    case("sp_listar_clientes_de_campana", f"desplazamiento {name}", E.INVALID_INPUT,
+         lambda w, v=value: (1, None, None, 10, v))
+
 # sp_obtener_cliente(cliente_id), sp_historial_cliente(cliente_id)
 for proc in ("sp_obtener_cliente", "sp_historial_cliente"):
     for name, value in (("NULL", None), ("negative", -1), ("unknown", UNKNOWN)):

@@ -59,6 +59,8 @@ APP_PROCEDURES = (
     "sp_reporte_asesores", "sp_reporte_por_hora", "sp_reporte_velocidad", "sp_reporte_campanas", "sp_tablero",
     # The desk's pause reasons (issue 14): listed with those out of use, changed with audit.
     "sp_listar_motivos_pausa_todos", "sp_gtr_configurar_motivo_pausa",
+    # The GTR board filtered by campaign, read by the server (issue 13).
+    "sp_listar_clientes_de_campana",
 )
 REPORTING_OBJECTS = ("v_clientes", "v_clientes_activos", "v_asesor_diario", "v_replicacion", "clientes_historial",
                      "v_campana_diaria", "v_presencia_asesor")

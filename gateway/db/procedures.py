@@ -148,13 +148,11 @@ async def liberar_cliente(db: Database, cliente_id: int, asesor_id: int, lock_to
     await db.call("sp_liberar_cliente", (cliente_id, asesor_id, lock_token))
 
 
-async def listar_clientes(
-    db: Database, estado: Estado | None, asesor_id: int | None, limite: int, desplazamiento: int
-) -> Listado:
-    """sp_listar_clientes: a page of the board and the outbox id it reflects."""
-    sets = await db.call("sp_listar_clientes", (estado, asesor_id, limite, desplazamiento))
+def _listado(sets: list[list[Row]], procedure: str) -> Listado:
+    """A board page as sp_listar_clientes and sp_listar_clientes_de_campana answer it: a head
+    row (snapshot id, total, timeout) and the customers."""
     if len(sets) != 2 or len(sets[0]) != 1:
-        raise UnexpectedDatabaseError("sp_listar_clientes did not return its two result sets")
+        raise UnexpectedDatabaseError(f"{procedure} did not return its two result sets")
     head = sets[0][0]
     return Listado(
         snapshot_outbox_id=int(head["snapshot_outbox_id"]),
@@ -162,6 +160,14 @@ async def listar_clientes(
         timeout_segundos=int(head["timeout_segundos"]),
         clientes=[Cliente.model_validate(r) for r in sets[1]],
     )
+
+
+async def listar_clientes(
+    db: Database, estado: Estado | None, asesor_id: int | None, limite: int, desplazamiento: int
+) -> Listado:
+    """sp_listar_clientes: a page of the board and the outbox id it reflects."""
+    return _listado(await db.call("sp_listar_clientes", (estado, asesor_id, limite, desplazamiento)),
+                    "sp_listar_clientes")
 
 
 async def obtener_cliente(db: Database, cliente_id: int) -> Cliente:
@@ -426,3 +432,12 @@ async def gtr_configurar_motivo_pausa(db: Database, emisor_token_id: int, codigo
     PAUSE_REASON_CHANGED, audited."""
     sets = await db.call("sp_gtr_configurar_motivo_pausa", (emisor_token_id, codigo, descripcion, int(activo)))
     return MotivoPausaAdmin.model_validate(_one(sets, "sp_gtr_configurar_motivo_pausa"))
+
+
+async def listar_clientes_de_campana(
+    db: Database, campana_id: int, estado: Estado | None, asesor_id: int | None, limite: int, desplazamiento: int
+) -> Listado:
+    """sp_listar_clientes_de_campana: a page of one campaign's board, as sp_listar_clientes answers."""
+    return _listado(await db.call("sp_listar_clientes_de_campana", (campana_id, estado, asesor_id, limite,
+                                                                    desplazamiento)),
+                    "sp_listar_clientes_de_campana")

@@ -170,6 +170,7 @@ class ListQuery(BaseModel):
     asesorId: Id | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 50
     offset: Annotated[int, Field(ge=0, le=BIGINT_MAX)] = 0
+    campanaId: Id | None = None  # one campaign's customers (sp_listar_clientes_de_campana)
 
 
 class Response(BaseModel):

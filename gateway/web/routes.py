@@ -135,8 +135,10 @@ ROUTES: tuple[Route, ...] = (
                       "an auto campaign an available asesor may get it in the same call (asesorAsignado). "
                       "404 campana_not_found."),
     Route("GET", "/api/clientes", listar_clientes, "The board: a page of customers and its snapshotOutboxId.",
-          "any", query=ListQuery, response=Board, refusals=(403,),
-          description="An asesor token always gets its own customers (another asesorId: 403)."),
+          "any", query=ListQuery, response=Board, refusals=(403, 404),
+          description="An asesor token always gets its own customers (another asesorId: 403). campanaId: "
+                      "only that campaign's customers (sp_listar_clientes_de_campana; unknown: 404 "
+                      "campana_not_found)."),
     Route("GET", CLIENTE, obtener_cliente, "One customer.", "any", assigned_only=True, response=Cliente,
           refusals=(403,),
           description="An asesor reads only a customer assigned to it (403 not_assigned)."),

@@ -48,7 +48,12 @@ async def derivar_cliente(request: web.Request, caller: Caller, body: Derivacion
 
 async def listar_clientes(request: web.Request, caller: Caller, query: ListQuery) -> web.Response:
     """A page of the board (an asesor token's query names it: the guard filled it in)."""
-    listado = await procedures.listar_clientes(_db(request), query.estado, query.asesorId, query.limit, query.offset)
+    if query.campanaId is not None:  # the board filtered by campaign, read by the server
+        listado = await procedures.listar_clientes_de_campana(_db(request), query.campanaId, query.estado,
+                                                              query.asesorId, query.limit, query.offset)
+    else:
+        listado = await procedures.listar_clientes(_db(request), query.estado, query.asesorId, query.limit,
+                                                   query.offset)
     return answer(Board(snapshotOutboxId=listado.snapshot_outbox_id, total=listado.total, limit=query.limit,
                         offset=query.offset, timeoutSegundos=listado.timeout_segundos, clientes=listado.clientes))
 

@@ -4,9 +4,12 @@
 import { Api, ApiError, describeError, numberParam, takeToken } from "./api.js";
 import {
   ACTIVOS, DEFAULT_TIMEOUT_SECONDS, ESTADOS, ESTADO_LABEL, Notices, ago, applyEvent, chip, clockTime, deadline, el, formatDuration,
-  isComplete, parseTime, timeoutOf,
+  isComplete, parseTime,
 } from "./common.js";
 import { blockPage, startView } from "./live.js";
+import {
+  belongs, campaignQuery, chosenCampaign, isOther, markShown, onCampaignChange, revealedTimeout, setCampaigns, timeoutFor,
+} from "./gtr-filtro.js";
 
 // How many customers of each state the board loads: every active one (they have a clock
 // running), the newest of the others.
@@ -25,6 +28,7 @@ const state = {
   floor: 0, // events up to this id are in the snapshot already
   timeoutSeconds: numberParam("timeout", null), // from the board (timeoutSegundos)
   filter: "todos",
+  campana: null, // the campaign the loaded board shows (null: every one); gtr-filtro.js
   search: "",
   pending: new Map(), // cliente_id -> events waiting for that customer's row to load
 };
@@ -62,15 +66,19 @@ function showBlocked(title, detail, error = null) {
 // -- the snapshot ------------------------------------------------------------------------
 
 async function fetchSnapshot() {
-  const [asesores, ...pages] = await Promise.all([
-    api.get("/api/asesores"),
-    ...ESTADOS.map((estado) => api.get(`/api/clientes?estado=${estado}&limit=${PAGE[estado]}`)),
+  const campana = chosenCampaign(); // the server filters: every customer of it is reachable
+  const [asesores, campanas, ...pages] = await Promise.all([
+    api.get("/api/asesores"), api.get("/api/campanas"),
+    ...ESTADOS.map((estado) => api.get(`/api/clientes?estado=${estado}&limit=${PAGE[estado]}${campaignQuery(campana)}`)),
   ]);
-  return { since: Math.min(...pages.map((p) => p.snapshotOutboxId)), pages, asesores: asesores.asesores };
+  return { since: Math.min(...pages.map((p) => p.snapshotOutboxId)), pages, asesores: asesores.asesores, campana,
+    campanas: campanas.campanas };
 }
 
 function install(snapshot) {
   state.asesores = new Map(snapshot.asesores.map((a) => [a.asesor_id, a]));
+  setCampaigns(snapshot.campanas);
+  state.campana = snapshot.campana;
   const timeout = snapshot.pages[0] && snapshot.pages[0].timeoutSegundos;
   if (timeout && numberParam("timeout", null) === null) state.timeoutSeconds = timeout;
   const rows = new Map();
@@ -92,10 +100,8 @@ function install(snapshot) {
   });
   state.rows = rows;
   state.floor = snapshot.since;
-  for (const row of rows.values()) {
-    const t = timeoutOf(row);
-    if (t) state.timeoutSeconds = t;
-  }
+  if (!timeout) state.timeoutSeconds = revealedTimeout(rows.values()) ?? state.timeoutSeconds; // an older gateway
+  markShown(state.campana);
   renderAsesorOptions();
   queueRender();
 }
@@ -106,12 +112,12 @@ function apply(ev, { replay }) {
   if (!replay) addToFeed(ev);
   // gtr-campanas.js (campaign filter and load form) listens to the same stream.
   if (!replay) document.dispatchEvent(new CustomEvent("seguimiento:evento", { detail: ev }));
-  if (ev.type === "CLIENTS_IMPORTED") {
+  if (ev.type === "CLIENTS_IMPORTED" || ev.type === "CAMPAIGN_CHANGED") { // counts, or a campaign's timeout
     reloadSoon();
     return;
   }
   const id = ev.data && ev.data.clienteId;
-  if (typeof id !== "number") return;
+  if (typeof id !== "number" || isOther(id)) return; // isOther: a filtered board's other campaigns
   if (state.pending.has(id)) {
     state.pending.get(id).push(ev);
     return;
@@ -119,12 +125,12 @@ function apply(ev, { replay }) {
   const row = state.rows.get(id);
   if (row) {
     if (ev.id <= row.version) return; // this copy already shows it
-    setRow(applyEvent(row, ev, state.timeoutSeconds), row);
+    setRow(applyEvent(row, ev, timeoutFor(row, state.timeoutSeconds)), row);
     return;
   }
   if (ev.id <= state.floor) return; // in the snapshot, just not on the loaded pages
   if (ev.type === "CLIENT_CREATED") {
-    setRow(applyEvent({}, ev, state.timeoutSeconds), null);
+    if (belongs(state.campana, ev.data.campanaId, id)) setRow(applyEvent({}, ev, state.timeoutSeconds), null);
     return;
   }
   loadCustomer(id, ev);
@@ -141,14 +147,12 @@ async function loadCustomer(id, ev) {
   }
   const waiting = state.pending.get(id) || [];
   state.pending.delete(id);
-  if (!row) return;
+  if (!row || !belongs(state.campana, row.campana_id, id)) return; // another campaign's: not on this board
   // The row is at least as new as the event that made us ask; later ones still apply.
   let current = { ...row, version: ev.id };
   for (const later of waiting) {
-    if (later.id > current.version) current = applyEvent(current, later, state.timeoutSeconds);
+    if (later.id > current.version) current = applyEvent(current, later, timeoutFor(current, state.timeoutSeconds));
   }
-  const t = timeoutOf(row);
-  if (t) state.timeoutSeconds = t;
   setRow(current, null);
   // Where it was before is unknown: let a fresh snapshot fix the counts.
   reloadSoon();
@@ -256,7 +260,7 @@ function buildBoard() {
     table.append(tbody);
     groups.set(estado, { tbody, head });
   }
-  $("#filtro-campana").addEventListener("change", queueRender);
+  onCampaignChange(() => sync && sync.reload().catch(() => {}));
   $("#buscar").addEventListener("input", (event) => {
     state.search = normalise(event.target.value);
     queueRender();
@@ -296,12 +300,12 @@ function render() {
     tile.querySelector(".tile-count").textContent = String(key === "todos" ? all : state.totals[key]);
   }
   const seen = new Set();
-  const campana = Number($("#filtro-campana").value) || null; // "": every campaign
+  const campana = state.campana; // the server filtered already; this hides nothing it sent
   let shown = 0;
   for (const estado of GROUP_ORDER) {
     const rows = byState.get(estado);
     rows.sort(ACTIVOS.has(estado)
-      ? (a, b) => (deadline(a, state.timeoutSeconds) ?? Infinity) - (deadline(b, state.timeoutSeconds) ?? Infinity) || b.cliente_id - a.cliente_id
+      ? (a, b) => (due(a) ?? Infinity) - (due(b) ?? Infinity) || b.cliente_id - a.cliente_id
       : (a, b) => b.cliente_id - a.cliente_id);
     const { tbody, head } = groups.get(estado);
     const groupVisible = state.filter === "todos" || state.filter === estado;
@@ -314,8 +318,7 @@ function render() {
       seen.add(row.cliente_id);
       const view = rowView(row.cliente_id);
       updateRow(view, row, now);
-      const match = (!state.search || view.haystack.includes(state.search))
-        && (!campana || row.campana_id === campana);
+      const match = (!state.search || view.haystack.includes(state.search)) && belongs(campana, row.campana_id);
       view.tr.hidden = !match;
       if (match && groupVisible) shown += 1;
       // Move a row only when it is out of place, so a focused control keeps its focus.
@@ -392,18 +395,20 @@ function updateRow(view, row, now) {
   view.updated.title = changed === null ? "" : new Date(changed).toLocaleString("es");
 }
 
+const due = (row) => deadline(row, timeoutFor(row, state.timeoutSeconds));
+
 function updateCountdown(view, row, now) {
-  const due = deadline(row, state.timeoutSeconds);
+  const dueAt = due(row);
   const cell = view.countdown;
-  if (due === null) {
+  if (dueAt === null) {
     if (cell.dataset.mode !== "none") {
       cell.dataset.mode = "none";
       cell.replaceChildren(el("span", { class: "muted" }, "—"));
     }
     return;
   }
-  const left = due - now;
-  const total = (state.timeoutSeconds || DEFAULT_TIMEOUT_SECONDS) * 1000;
+  const left = dueAt - now;
+  const total = (timeoutFor(row, state.timeoutSeconds) || DEFAULT_TIMEOUT_SECONDS) * 1000;
   const mode = left <= 0 ? "expired" : left <= WARN_SECONDS * 1000 ? "warn" : "ok";
   if (cell.dataset.mode !== "clock") {
     cell.dataset.mode = "clock";
