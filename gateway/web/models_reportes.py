@@ -6,7 +6,7 @@ the API adds around them is lowerCamelCase.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,6 +23,7 @@ from gateway.db.rows import (
     ResumenVelocidad,
     TableroTotales,
     TramoVelocidad,
+    UtcDatetime,
 )
 from gateway.web.models import Id, Response
 
@@ -63,8 +64,8 @@ class Reporte(Response):
     """The reports page in one answer. ``campanaId`` filters ``campanas`` only: the per-asesor
     and per-hour summaries have no campaign (docs/escritorio.md)."""
 
-    desde: datetime
-    hasta: datetime
+    desde: UtcDatetime  # the range's bounds, in UTC like every time the API answers
+    hasta: UtcDatetime
     asesores: list[ReporteAsesor]
     porHora: list[ReporteHora]
     velocidad: list[TramoVelocidad]
