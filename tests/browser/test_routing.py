@@ -8,6 +8,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Desk, OpenView
+from tests.browser.test_live import save_screenshot
 from tests.gateway.harness import make_token
 from tests.support import Db
 
@@ -71,6 +72,7 @@ def test_a_lead_into_an_auto_campaign_reaches_an_available_asesor_with_no_gtr_cl
     expect(card).to_be_visible(timeout=LIVE)
     expect(card.locator(".card-campana")).to_have_text("Campaña: Fibra")
     expect(panel.locator(f"tr.asesor[data-asesor-id='{desk.ana}'] .col-carga")).to_have_text("1 de 1", timeout=LIVE)
+    save_screenshot(panel, "campanas.png", full_page=True)
 
     # The board's campaign filter: a customer of 'general' is hidden while Fibra is chosen.
     db.call("sp_cargar_cliente", "Pedro General", None, None)
