@@ -535,6 +535,7 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
         "sp_liberar_cliente": ((derivado, ana, token),
                                f"SELECT 1 FROM clientes WHERE id = {derivado} AND lock_token IS NULL"),
         "sp_listar_clientes": ((None, None, 10, 0), None),
+        "sp_listar_clientes_de_campana": ((ventas, None, None, 10, 0), None),
         "sp_barrido_seguimiento": ((), None),
         "sp_purgar_outbox": ((), None),
         "sp_crear_token_con_vigencia": (("c" * 64, "gtr", None, None, 60),
