@@ -61,7 +61,8 @@ def _numbers(conn: Any) -> None:
 def load_fixture(conn: Any, n: int) -> None:
     """n customers and 5 n history rows over DAYS days (see the module's docstring)."""
     execute(conn, "SET SESSION foreign_key_checks = 0, unique_checks = 0")
-    for table in ("clientes_historial", "outbox", "clientes", "reporte_asesor_hora", "reporte_tiempos"):
+    for table in ("clientes_historial", "outbox", "clientes", "reporte_asesor_hora", "reporte_tiempos",
+                  "reporte_tiempos_dia"):
         execute(conn, f"TRUNCATE TABLE {table}")
     _numbers(conn)
     execute(conn, "DELETE FROM api_tokens")
@@ -132,7 +133,7 @@ def backfill(conn: Any) -> tuple[float, int]:
             total += int(resumidos)
             if pendientes == 0:
                 break
-    execute(conn, "ANALYZE TABLE reporte_asesor_hora, reporte_tiempos")
+    execute(conn, "ANALYZE TABLE reporte_asesor_hora, reporte_tiempos, reporte_tiempos_dia")
     return t[0], total
 
 

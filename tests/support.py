@@ -113,7 +113,7 @@ class Db:
         """Empty the data tables and restore the default configuration."""
         for table in ("clientes_historial", "outbox", "api_tokens", "clientes", "importaciones",
                       "asesor_campanas", "asesores_presencia", "asesores_conexion", "asesores",
-                      "reporte_asesor_hora", "reporte_tiempos", "auditoria_admin"):
+                      "reporte_asesor_hora", "reporte_tiempos", "reporte_tiempos_dia", "auditoria_admin"):
             self.execute(f"DELETE FROM {table}")
         self.execute("DELETE FROM campanas WHERE id <> 1")
         self.execute("UPDATE campanas SET nombre = %s, timeout_segundos = %s, prioridad = %s, modo = %s, "

@@ -440,7 +440,7 @@ def everything(db: Db) -> dict[str, list[Row]]:
     """Db.snapshot() plus the import bookkeeping and the configuration."""
     tables = db.snapshot()
     for table in ("importaciones", "seguimiento_config", "reporte_asesor_hora", "reporte_tiempos",
-                  "reporte_progreso", "auditoria_admin"):
+                  "reporte_tiempos_dia", "reporte_progreso", "auditoria_admin"):
         tables[table] = db.query(f"SELECT * FROM {table} ORDER BY 1")
     tables["__tables__"] = db.query(
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY 1")

@@ -415,3 +415,53 @@ def test_a_gtr_token_revoked_while_it_issues_tokens_issues_none_after(db: Db, co
     assert len(issued) == outcomes.count("issued") == len(audit(db)) > 0
     assert max(issued) < revoked
     assert outcomes.count("refused") > 0
+
+
+def test_medians_agree_whether_days_are_whole_or_partial(db: Db) -> None:
+    """Whole UTC days come from the per-day histogram (reporte_tiempos_dia), a range's partial
+    first and last days from the raw durations: medians, speed to lead and the campaign p90
+    match Python's for ranges that mix both, with repeated values counted as often as seen."""
+    import math
+    import random
+    import statistics
+
+    rng = random.Random(9)
+    ana, bea = db.asesor("Ana"), db.asesor("Bea")
+    seen: list[tuple[int, datetime, float, datetime, float]] = []  # asesor, opened, o, done, h
+    for asesor in (ana, bea):
+        for _ in range(14):
+            start = rng.randrange(-2 * 86400, 2 * 86400, 600)
+            o = rng.choice([30.0, 30.0, 45.5, round(rng.uniform(1, 600), 3)])
+            h = rng.choice([120.0, round(rng.uniform(1, 900), 3)])
+            worked(db, asesor, o, h, start=start)
+            seen.append((asesor, at(start + o), o, at(start + o + h), h))
+    ranges = [(DESDE, HASTA), (DESDE - timedelta(hours=11), HASTA + timedelta(hours=5)),
+              (DESDE + timedelta(hours=9), DESDE + timedelta(hours=13)),
+              (DESDE + timedelta(hours=3), HASTA + timedelta(hours=20)),
+              (DESDE - timedelta(days=2), HASTA + timedelta(days=2)),
+              (DESDE + timedelta(hours=10), HASTA + timedelta(days=1))]
+    for desde, hasta in ranges:
+        rows = reporte(db, desde=desde, hasta=hasta)
+        for asesor in (ana, bea):
+            opening = [o for a, t, o, _, _ in seen if a == asesor and desde <= t < hasta]
+            handling = [h for a, _, _, t, h in seen if a == asesor and desde <= t < hasta]
+            row = rows.get(asesor, {})
+            for column, values in (("mediana_segundos_hasta_abrir", opening), ("mediana_segundos_gestion", handling)):
+                expected = Decimal(str(statistics.median(values))).quantize(Decimal("0.000001")) if values else None
+                got = None if row.get(column) is None else Decimal(row[column])
+                assert got == expected, (desde, hasta, asesor, column)
+        # Speed to lead: from the customer's load (60 s before its assignment) to its opening.
+        speed = sorted(o + 60 for _, t, o, _, _ in seen if desde <= t < hasta)
+        _, (summary,) = db.call("sp_reporte_velocidad", desde, hasta, None, None)
+        assert summary["clientes"] == len(speed)
+        (campaigns,) = db.call("sp_reporte_campanas", desde, hasta, None, None, None)
+        if not speed:
+            assert (summary["mediana_segundos"], campaigns) == (None, [])
+            continue
+        assert Decimal(summary["mediana_segundos"]) == Decimal(str(statistics.median(speed))).quantize(
+            Decimal("0.000001")), (desde, hasta)
+        (general,) = campaigns
+        assert general["clientes"] == len(speed)
+        assert Decimal(general["p90_segundos"]) == Decimal(str(speed[math.ceil(0.9 * len(speed)) - 1])).quantize(
+            Decimal("0.000001")), (desde, hasta)
+    assert db.query("SELECT MAX(n) AS n FROM reporte_tiempos_dia")[0]["n"] > 1

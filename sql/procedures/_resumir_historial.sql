@@ -1,6 +1,6 @@
 -- _resumir_historial(lotes_max, OUT resumidos, OUT omitido): internal. Folds the history rows
--- not yet summarised into reporte_asesor_hora and reporte_tiempos (see migration 0007), at
--- most lotes_max batches of 20,000 outbox ids, each batch one transaction that also moves
+-- not yet summarised into reporte_asesor_hora and reporte_tiempos (see migration 0007), and
+-- the new durations into reporte_tiempos_dia (migration 0009), at most lotes_max batches of 20,000 outbox ids, each batch one transaction that also moves
 -- reporte_progreso. resumidos: history rows read; omitido 1 when another run held the lock
 -- (the summary is then at most that run behind).
 --
@@ -118,6 +118,18 @@ BEGIN
                                                 WHERE x.cliente_id = t.cliente_id AND x.id < t.historial_id
                                                   AND x.motivo = 'wizard_abierto')) d
                      WHERE d.inicio IS NOT NULL;
+
+                -- The batch's new durations into the per-day histogram (migration 0009). The
+                -- watermark moves in this transaction, so each history row is counted once.
+                INSERT INTO reporte_tiempos_dia (medida, dia, asesor_id, campana_id, segundos, n)
+                    SELECT s.medida, s.dia, s.asesor_id, s.campana_id, s.segundos, s.n
+                      FROM (SELECT t.medida, DATE(t.created_at) AS dia, t.asesor_id, c.campana_id,
+                                   t.segundos, COUNT(*) AS n
+                              FROM tmp_resumen r
+                              JOIN reporte_tiempos t ON t.historial_id = r.historial_id
+                              JOIN clientes c ON c.id = r.cliente_id
+                             GROUP BY t.medida, DATE(t.created_at), t.asesor_id, c.campana_id, t.segundos) s
+                    ON DUPLICATE KEY UPDATE n = reporte_tiempos_dia.n + s.n;
 
                 UPDATE reporte_progreso SET ultimo_outbox_id = v_hasta, actualizado_at = UTC_TIMESTAMP(6)
                  WHERE id = 1;

@@ -12,9 +12,21 @@ DROP PROCEDURE IF EXISTS sp_reporte_asesores;
 DELIMITER //
 CREATE PROCEDURE sp_reporte_asesores(IN p_desde DATETIME(6), IN p_hasta DATETIME(6), IN p_asesor_id BIGINT)
 BEGIN
+    DECLARE v_dia_desde DATE;
+    DECLARE v_dia_hasta DATE;
+    DECLARE v_corte_desde DATETIME(6);
+    DECLARE v_corte_hasta DATETIME(6);
+
     CALL _reporte_preparar(p_desde, p_hasta, p_asesor_id);
-    -- Medians by hand (ROW_NUMBER over the range's values), as in v_asesor_diario: MySQL has
-    -- no MEDIAN or PERCENTILE_CONT.
+    -- Whole UTC days [v_dia_desde, v_dia_hasta) come from reporte_tiempos_dia; the partial
+    -- days [desde, v_corte_desde) and [v_corte_hasta, hasta) from reporte_tiempos.
+    SET v_dia_desde = IF(TIME(p_desde) = '00:00:00', DATE(p_desde), DATE(p_desde) + INTERVAL 1 DAY);
+    SET v_dia_hasta = GREATEST(DATE(p_hasta), v_dia_desde);
+    SET v_corte_desde = LEAST(p_hasta, CAST(v_dia_desde AS DATETIME(6)));
+    SET v_corte_hasta = GREATEST(p_desde, CAST(v_dia_hasta AS DATETIME(6)));
+    -- Medians by hand, as in v_asesor_diario (MySQL has no MEDIAN or PERCENTILE_CONT): the
+    -- average of the values at ranks FLOOR((n+1)/2) and CEIL((n+1)/2), found from cumulative
+    -- counts over each value's count.
     WITH cuentas AS (
         SELECT asesor_id, SUM(asignados) AS asignados, SUM(abiertos) AS abiertos,
                SUM(completados) AS completados, SUM(devueltos_timeout) AS devueltos_timeout
@@ -22,20 +34,34 @@ BEGIN
          WHERE hora >= p_desde AND hora < p_hasta AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
          GROUP BY asesor_id
     ),
-    ordenadas AS (
-        SELECT asesor_id, medida, segundos,
-               ROW_NUMBER() OVER (PARTITION BY asesor_id, medida ORDER BY segundos) AS rn,
-               COUNT(*) OVER (PARTITION BY asesor_id, medida) AS n
-          FROM reporte_tiempos
-         WHERE medida IN ('hasta_abrir', 'gestion') AND created_at >= p_desde AND created_at < p_hasta
-           AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+    valores AS (
+        SELECT asesor_id, medida, segundos, SUM(n) AS n
+          FROM (SELECT asesor_id, medida, segundos, n FROM reporte_tiempos_dia
+                 WHERE medida IN ('hasta_abrir', 'gestion') AND dia >= v_dia_desde AND dia < v_dia_hasta
+                   AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+                UNION ALL
+                SELECT t.asesor_id, t.medida, t.segundos, 1 FROM reporte_tiempos t
+                 WHERE t.medida IN ('hasta_abrir', 'gestion') AND t.created_at >= p_desde AND t.created_at < v_corte_desde
+                   AND (p_asesor_id IS NULL OR t.asesor_id = p_asesor_id)
+                UNION ALL
+                SELECT t.asesor_id, t.medida, t.segundos, 1 FROM reporte_tiempos t
+                 WHERE t.medida IN ('hasta_abrir', 'gestion') AND t.created_at >= v_corte_hasta AND t.created_at < p_hasta
+                   AND (p_asesor_id IS NULL OR t.asesor_id = p_asesor_id)) u
+         GROUP BY asesor_id, medida, segundos
+    ),
+    acumuladas AS (
+        SELECT asesor_id, medida, segundos, n,
+               SUM(n) OVER (PARTITION BY asesor_id, medida ORDER BY segundos ROWS UNBOUNDED PRECEDING) AS hasta,
+               SUM(n) OVER (PARTITION BY asesor_id, medida) AS total
+          FROM valores
     ),
     medianas AS (
         SELECT asesor_id,
                AVG(CASE WHEN medida = 'hasta_abrir' THEN segundos END) AS hasta_abrir,
                AVG(CASE WHEN medida = 'gestion' THEN segundos END) AS gestion
-          FROM ordenadas
-         WHERE rn IN (FLOOR((n + 1) / 2), CEIL((n + 1) / 2))
+          FROM acumuladas
+         WHERE (hasta - n < FLOOR((total + 1) / 2) AND hasta >= FLOOR((total + 1) / 2))
+            OR (hasta - n < CEIL((total + 1) / 2) AND hasta >= CEIL((total + 1) / 2))
          GROUP BY asesor_id
     )
     SELECT c.asesor_id, a.nombre AS asesor_nombre, a.activo,

@@ -15,19 +15,39 @@ CREATE PROCEDURE sp_reporte_velocidad(IN p_desde DATETIME(6), IN p_hasta DATETIM
                                       IN p_umbral_segundos BIGINT)
 BEGIN
     DECLARE v_umbral BIGINT DEFAULT COALESCE(p_umbral_segundos, 300);
+    DECLARE v_dia_desde DATE;
+    DECLARE v_dia_hasta DATE;
+    DECLARE v_corte_desde DATETIME(6);
+    DECLARE v_corte_hasta DATETIME(6);
 
     IF v_umbral < 1 OR v_umbral > 86400 THEN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45007, MESSAGE_TEXT = 'umbral_segundos must be 1 to 86400';
     END IF;
     CALL _reporte_preparar(p_desde, p_hasta, p_asesor_id);
+    -- Whole UTC days [v_dia_desde, v_dia_hasta) come from reporte_tiempos_dia; the partial
+    -- days [desde, v_corte_desde) and [v_corte_hasta, hasta) from reporte_tiempos.
+    SET v_dia_desde = IF(TIME(p_desde) = '00:00:00', DATE(p_desde), DATE(p_desde) + INTERVAL 1 DAY);
+    SET v_dia_hasta = GREATEST(DATE(p_hasta), v_dia_desde);
+    SET v_corte_desde = LEAST(p_hasta, CAST(v_dia_desde AS DATETIME(6)));
+    SET v_corte_hasta = GREATEST(p_desde, CAST(v_dia_hasta AS DATETIME(6)));
 
-    WITH v AS (
-        SELECT segundos FROM reporte_tiempos
-         WHERE medida = 'velocidad' AND created_at >= p_desde AND created_at < p_hasta
-           AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+    WITH valores AS (
+        SELECT segundos, SUM(n) AS n
+          FROM (SELECT segundos, n FROM reporte_tiempos_dia
+                 WHERE medida = 'velocidad' AND dia >= v_dia_desde AND dia < v_dia_hasta
+                   AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+                UNION ALL
+                SELECT segundos, 1 FROM reporte_tiempos
+                 WHERE medida = 'velocidad' AND created_at >= p_desde AND created_at < v_corte_desde
+                   AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+                UNION ALL
+                SELECT segundos, 1 FROM reporte_tiempos
+                 WHERE medida = 'velocidad' AND created_at >= v_corte_hasta AND created_at < p_hasta
+                   AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)) u
+         GROUP BY segundos
     )
     SELECT b.orden, b.tramo, b.desde_segundos, b.hasta_segundos,
-           CAST(COUNT(v.segundos) AS SIGNED) AS clientes
+           CAST(COALESCE(SUM(v.n), 0) AS SIGNED) AS clientes
       FROM (SELECT 1 AS orden, '< 1 min' AS tramo, 0 AS desde_segundos, 60 AS hasta_segundos
             UNION ALL SELECT 2, '1-5 min', 60, 300
             UNION ALL SELECT 3, '5-15 min', 300, 900
@@ -35,22 +55,39 @@ BEGIN
             UNION ALL SELECT 5, '1-4 h', 3600, 14400
             UNION ALL SELECT 6, '4-24 h', 14400, 86400
             UNION ALL SELECT 7, '> 24 h', 86400, NULL) b
-      LEFT JOIN v
+      LEFT JOIN valores v
         ON v.segundos >= b.desde_segundos AND (b.hasta_segundos IS NULL OR v.segundos < b.hasta_segundos)
      GROUP BY b.orden, b.tramo, b.desde_segundos, b.hasta_segundos
      ORDER BY b.orden;
 
-    WITH ordenadas AS (
-        SELECT segundos, ROW_NUMBER() OVER (ORDER BY segundos) AS rn, COUNT(*) OVER () AS n
-          FROM reporte_tiempos
-         WHERE medida = 'velocidad' AND created_at >= p_desde AND created_at < p_hasta
-           AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+    -- The median as sp_reporte_asesores finds it, from cumulative counts.
+    WITH valores AS (
+        SELECT segundos, SUM(n) AS n
+          FROM (SELECT segundos, n FROM reporte_tiempos_dia
+                 WHERE medida = 'velocidad' AND dia >= v_dia_desde AND dia < v_dia_hasta
+                   AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+                UNION ALL
+                SELECT segundos, 1 FROM reporte_tiempos
+                 WHERE medida = 'velocidad' AND created_at >= p_desde AND created_at < v_corte_desde
+                   AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)
+                UNION ALL
+                SELECT segundos, 1 FROM reporte_tiempos
+                 WHERE medida = 'velocidad' AND created_at >= v_corte_hasta AND created_at < p_hasta
+                   AND (p_asesor_id IS NULL OR asesor_id = p_asesor_id)) u
+         GROUP BY segundos
+    ),
+    acumuladas AS (
+        SELECT segundos, n, SUM(n) OVER (ORDER BY segundos ROWS UNBOUNDED PRECEDING) AS hasta,
+               SUM(n) OVER () AS total
+          FROM valores
     )
-    SELECT CAST(COUNT(*) AS SIGNED) AS clientes,
-           AVG(CASE WHEN rn IN (FLOOR((n + 1) / 2), CEIL((n + 1) / 2)) THEN segundos END) AS mediana_segundos,
+    SELECT CAST(COALESCE(SUM(n), 0) AS SIGNED) AS clientes,
+           AVG(CASE WHEN (hasta - n < FLOOR((total + 1) / 2) AND hasta >= FLOOR((total + 1) / 2))
+                      OR (hasta - n < CEIL((total + 1) / 2) AND hasta >= CEIL((total + 1) / 2))
+                    THEN segundos END) AS mediana_segundos,
            CAST(v_umbral AS SIGNED) AS umbral_segundos,
-           CAST(COALESCE(SUM(segundos <= v_umbral), 0) AS SIGNED) AS dentro_del_umbral,
-           SUM(segundos <= v_umbral) / COUNT(*) AS nivel_servicio
-      FROM ordenadas;
+           CAST(COALESCE(SUM(CASE WHEN segundos <= v_umbral THEN n ELSE 0 END), 0) AS SIGNED) AS dentro_del_umbral,
+           SUM(CASE WHEN segundos <= v_umbral THEN n ELSE 0 END) / SUM(n) AS nivel_servicio
+      FROM acumuladas;
 END//
 DELIMITER ;
