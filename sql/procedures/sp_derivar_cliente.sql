@@ -53,20 +53,7 @@ BEGIN
         SIGNAL SQLSTATE '45000' SET MYSQL_ERRNO = 45003, MESSAGE_TEXT = v_msg;
     END IF;
 
-    UPDATE clientes c
-      JOIN campanas k ON k.id = c.campana_id
-      JOIN seguimiento_config cfg ON cfg.clave = 'timeout_segundos'
-       SET c.seguimiento_status = 'derivado', c.asesor_asignado = p_asesor_id,
-           c.derivado_at = v_ahora, c.opened_at = NULL, c.last_activity = v_ahora,
-           c.plazo_segundos = COALESCE(k.timeout_segundos, cfg.valor), c.en_cola = 0, c.cola_desde = NULL,
-           c.lock_token = NULL, c.lock_asesor_id = NULL, c.updated_at = v_ahora
-     WHERE c.id = p_cliente_id;
-    UPDATE asesores SET libre_desde = v_ahora WHERE id = p_asesor_id;
-    CALL _registrar_cambio(p_cliente_id, v_estado, 'derivado', p_asesor_id, v_anterior, LOWER(p_actor),
-                           IF(v_anterior IS NULL, 'asignado', 'reasignado'), 'CLIENT_REASSIGNED',
-                           JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED),
-                                       'previousAsesor', CAST(v_anterior AS SIGNED)),
-                           v_ahora);
+    CALL _asignar_cliente(p_cliente_id, p_asesor_id, v_estado, v_anterior, LOWER(p_actor), v_ahora);
     CALL _cerrar_transaccion(TRUE);
 END//
 DELIMITER ;

@@ -75,19 +75,7 @@ BEGIN
     END LOOP;
 
     IF v_cliente IS NOT NULL THEN
-        UPDATE clientes c
-          JOIN campanas k ON k.id = c.campana_id
-          JOIN seguimiento_config cfg ON cfg.clave = 'timeout_segundos'
-           SET c.seguimiento_status = 'derivado', c.asesor_asignado = p_asesor_id,
-               c.derivado_at = v_ahora, c.opened_at = NULL, c.last_activity = v_ahora,
-               c.plazo_segundos = COALESCE(k.timeout_segundos, cfg.valor), c.en_cola = 0, c.cola_desde = NULL,
-               c.lock_token = NULL, c.lock_asesor_id = NULL, c.updated_at = v_ahora
-         WHERE c.id = v_cliente;
-        UPDATE asesores SET libre_desde = v_ahora WHERE id = p_asesor_id;
-        CALL _registrar_cambio(v_cliente, v_estado, 'derivado', p_asesor_id, NULL, 'asesor', 'asignado',
-                               'CLIENT_REASSIGNED',
-                               JSON_OBJECT('asesorId', CAST(p_asesor_id AS SIGNED), 'previousAsesor', NULL),
-                               v_ahora);
+        CALL _asignar_cliente(v_cliente, p_asesor_id, v_estado, NULL, 'asesor', v_ahora);
     END IF;
     CALL _cerrar_transaccion(TRUE);
     SELECT CAST(v_cliente AS SIGNED) AS cliente_id, CAST(v_campana AS SIGNED) AS campana_id;
