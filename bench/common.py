@@ -177,6 +177,20 @@ def rate_summary(latencies: list[float], elapsed: float) -> dict[str, Any]:
             "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000}
 
 
+def wait_for_purge(conn: Any, limit: int = 2000, seconds: float = 20) -> int:
+    """Wait (bounded) until InnoDB's history list is short; its length when done. A repeat that
+    undoes the last one's writes leaves purge work behind; waiting here keeps the next measured
+    run from paying for it (or from racing the purge threads for the 2 cores)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        ((_, _, status),) = execute(conn, "SHOW ENGINE INNODB STATUS")
+        match = re.search(r"History list length (\d+)", str(status))
+        length = int(match.group(1)) if match else 0
+        if length <= limit or time.monotonic() > deadline:
+            return length
+        time.sleep(0.2)
+
+
 def ratio(a: float, b: float) -> float:
     return float(a / b) if b else float("nan")
 

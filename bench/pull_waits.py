@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import routing
-from bench.common import connect, execute, log, private_server, throwaway_database
+from bench.common import connect, execute, log, private_server, throwaway_database, wait_for_purge
 from gateway.db.dburl import DatabaseUrl
 from toolkit.db import call
 from toolkit.resources import cpu_seconds
@@ -67,7 +67,7 @@ def main() -> None:
         pid = int(Path(str(pid_file)).read_text().strip()) if server else None
         log(f"pull_waits: {version}, innodb_flush_log_at_trx_commit={flush}, server options {options}")
         routing.load_fixture(conn, cfg)
-        routing.wait_for_purge(conn)
+        wait_for_purge(conn)
         pullers = [int(r[0]) for r in execute(conn, f"SELECT id FROM asesores ORDER BY id LIMIT {args.pullers + 1}")]
         execute(conn, "UPDATE asesores SET presencia = 'disponible'")
         probe = connect(url)

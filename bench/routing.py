@@ -20,7 +20,13 @@ done or wait in the manual default campaign. Two measurements:
     "Siguiente cliente" again the instant the last one answered);
   - *think time*: each asesor pulls, then "works" the customer for a random time (uniform
     0 to twice the mean) before the next pull, starting at a random moment: what 32
-    asesores of a call centre do, with the work compressed from minutes to the mean.
+    asesores of a call centre do, with the work compressed from minutes to the mean. This is
+    the target's case ("p99 <= 20 ms under 32 concurrent asesores"); a second run with a
+    mean five times shorter shows the headroom.
+
+  The closed loop is a capacity figure, not the target's case: with 32 pulls always in
+  flight, Little's law makes the mean latency 32 / throughput, so no server whose capacity
+  is below 1,600 pulls/s can give it a 20 ms mean, let alone p99.
 
   Latency of every call as the client sees it (round trip included), and each client's
   CPU per pull (the pure-Python connector's share of the 2 cores). Then the closed loop
@@ -37,7 +43,6 @@ from __future__ import annotations
 
 import multiprocessing
 import random
-import re
 import shutil
 import subprocess
 import time
@@ -54,6 +59,7 @@ from bench.common import (
     run_metadata,
     throwaway_database,
     timer,
+    wait_for_purge,
 )
 from gateway.db.dburl import DatabaseUrl
 from toolkit.db import call, explain_statement
@@ -61,15 +67,16 @@ from toolkit.db import call, explain_statement
 NAME = "routing"
 
 # pulls: per asesor per closed-loop or think-time run; think_ms: the mean work time between
-# an asesor's pulls; pull_repeats: runs of each pull mode, alternating; slap_pulls: per
-# connection in mariadb-slap's run.
+# an asesor's pulls (busy_think_ms: the same, five times shorter, for the headroom);
+# pull_repeats: runs of each pull mode, alternating; slap_pulls: per connection in
+# mariadb-slap's run.
 MODES: dict[str, dict[str, Any]] = {
     "smoke": {"rows": 20_000, "waiting": 2_000, "asesores": 50, "repeats": 2, "pullers": 4, "pulls": 5,
-              "think_ms": 20, "pull_repeats": 1, "slap_pulls": 5},
+              "think_ms": 20, "busy_think_ms": 4, "pull_repeats": 1, "slap_pulls": 5},
     "short": {"rows": 200_000, "waiting": 20_000, "asesores": 500, "repeats": 5, "pullers": 32, "pulls": 10,
-              "think_ms": 200, "pull_repeats": 2, "slap_pulls": 20},
+              "think_ms": 200, "busy_think_ms": 40, "pull_repeats": 2, "slap_pulls": 20},
     "full": {"rows": 1_000_000, "waiting": 100_000, "asesores": 500, "repeats": 15, "pullers": 32, "pulls": 30,
-             "think_ms": 500, "pull_repeats": 3, "slap_pulls": 60},
+             "think_ms": 500, "busy_think_ms": 100, "pull_repeats": 3, "slap_pulls": 60},
 }
 PULL_TARGET_MS = 20.0
 
@@ -125,18 +132,6 @@ def free_places(conn: Any, campana: int) -> None:
         UPDATE clientes SET seguimiento_status = 'terminado', asesor_asignado = NULL, opened_at = derivado_at,
                             last_activity = NULL, wizard_completado = 1, fecha_wizard_completado = UTC_TIMESTAMP(6)
          WHERE campana_id = %s AND seguimiento_status = 'derivado'""", (campana,))
-
-
-def wait_for_purge(conn: Any, limit: int = 2000, seconds: float = 20) -> int:
-    """Wait (bounded) until InnoDB's history list is short; its length when done."""
-    deadline = time.monotonic() + seconds
-    while True:
-        ((_, _, status),) = execute(conn, "SHOW ENGINE INNODB STATUS")
-        match = re.search(r"History list length (\d+)", str(status))
-        length = int(match.group(1)) if match else 0
-        if length <= limit or time.monotonic() > deadline:
-            return length
-        time.sleep(0.2)
 
 
 def explain(conn: Any, campana: int, n: int) -> tuple[list[str], list[list[Any]]]:
@@ -318,7 +313,7 @@ def run(mode: str, out: Path) -> Report:
             # Modes alternate within each repeat, so drifting load on this shared machine
             # hits each alike. One asesor alone first: what a pull costs with no one to wait for.
             alone_group, group = Pullers(url, pullers[:1]), Pullers(url, pullers[1:])
-            runs_by: dict[str, list[dict[str, Any]]] = {"alone": [], "closed": [], "think": [],
+            runs_by: dict[str, list[dict[str, Any]]] = {"alone": [], "closed": [], "think": [], "busy": [],
                                                         "slap_alone": [], "slap": []}
             try:
                 def fresh() -> None:
@@ -335,16 +330,19 @@ def run(mode: str, out: Path) -> Report:
                     fresh()
                     runs_by["think"].append(group.run(conn, cfg["pulls"], cfg["think_ms"], r))
                     fresh()
+                    runs_by["busy"].append(group.run(conn, cfg["pulls"], cfg["busy_think_ms"], r))
+                    fresh()
                     runs_by["slap_alone"].append(measure_slap(url, conn, pullers[:1], cfg["slap_pulls"] * 4))
                     fresh()
                     runs_by["slap"].append(measure_slap(url, conn, pullers[1:], cfg["slap_pulls"]))
                     log(f"routing: pull repeat {r + 1}: alone p99 {runs_by['alone'][-1]['p99_ms']:.1f} ms, "
                         f"closed loop p99 {runs_by['closed'][-1]['p99_ms']:.1f} ms, think time p99 "
-                        f"{runs_by['think'][-1]['p99_ms']:.1f} ms, C client {runs_by['slap'][-1]['calls_per_s']:.0f}/s")
+                        f"{runs_by['think'][-1]['p99_ms']:.1f} ms (busy {runs_by['busy'][-1]['p99_ms']:.1f} ms), "
+                        f"C client {runs_by['slap'][-1]['calls_per_s']:.0f}/s")
             finally:
                 alone_group.close()
                 group.close()
-            alone, pull, think = (summarise(runs_by[k]) for k in ("alone", "closed", "think"))
+            alone, pull, think, busy = (summarise(runs_by[k]) for k in ("alone", "closed", "think", "busy"))
             slap = {k: {"pullers": runs_by[k][0]["pullers"], "calls": runs_by[k][0]["calls"],
                         "calls_per_s": median([x["calls_per_s"] for x in runs_by[k]]),
                         "mean_ms_littles_law": median([x["mean_ms_littles_law"] for x in runs_by[k]]),
@@ -356,7 +354,7 @@ def run(mode: str, out: Path) -> Report:
             conn.close()
 
     report.data = {"config": cfg, "distribution_ms_all": runs, "distribution_ms": median(runs), "pull": pull,
-                   "pull_alone": alone, "pull_think": think, "pull_slap": slap["slap"],
+                   "pull_alone": alone, "pull_think": think, "pull_busy": busy, "pull_slap": slap["slap"],
                    "pull_slap_alone": slap["slap_alone"], "pull_runs": runs_by,
                    "explain": {"headers": headers, "rows": plan}}
     report.summary = (
@@ -367,15 +365,17 @@ def run(mode: str, out: Path) -> Report:
         f"`sp_siguiente_cliente`, {cfg['pull_repeats']} repeats of each mode, alternating, medians over the "
         f"repeats: one asesor alone ({cfg['pulls'] * 4} pulls back to back: the baseline); {cfg['pullers']} "
         f"asesores, one process and connection each, {cfg['pulls']} pulls each, back to back (closed loop: "
-        f"saturation) and with think time (a random wait, uniform 0-{2 * cfg['think_ms']} ms, mean "
-        f"{cfg['think_ms']} ms, before each pull); latency as the client sees it "
+        f"saturation: a capacity figure) and with think time (a random wait, uniform 0-{2 * cfg['think_ms']} ms, "
+        f"mean {cfg['think_ms']} ms, before each pull: the target's case; then mean {cfg['busy_think_ms']} ms, "
+        f"five times the load, for the headroom); latency as the client sees it "
         f"({report.meta['connector']['path']} connector). Then the closed loop from a C client "
         f"(`mariadb-slap`, {cfg['slap_pulls']} pulls per connection), which gives a rate, not per-call latency.")
     report.table("Distribution run (ms)", ["clientes", "waiting", "asignados", "median ms", "min ms", "max ms"],
                  [[cfg["rows"], cfg["waiting"], cfg["asesores"], median(runs), min(runs), max(runs)]])
     rows: list[tuple[str, dict[str, Any]]] = [
         ("one asesor alone (baseline)", alone), (f"{pull['pullers']} at once, back to back (closed loop)", pull),
-        (f"{think['pullers']} at once, think time mean {cfg['think_ms']} ms", think)]
+        (f"{think['pullers']} at once, think time mean {cfg['think_ms']} ms", think),
+        (f"{busy['pullers']} at once, think time mean {cfg['busy_think_ms']} ms", busy)]
     report.table(f"Pull, Python clients (ms; medians of {cfg['pull_repeats']} repeats)",
                  ["mode", "calls per repeat", "p50 ms", "p90 ms", "p99 ms", "max ms", "pulls/s",
                   "p99 ÷ alone p99", "client CPU ms/pull", "p99 of each repeat"],
@@ -404,8 +404,15 @@ def run(mode: str, out: Path) -> Report:
     counted = pull["pullers"] >= 32
     report.target(f"pull p99, {think['pullers']} asesores with think time (mean {cfg['think_ms']} ms)",
                   f"<= {PULL_TARGET_MS:.0f} ms", f"{think['p99_ms']:.2f} ms",
-                  think["p99_ms"] <= PULL_TARGET_MS if counted else None)
-    report.target(f"pull p99, {pull['pullers']} asesores back to back (closed loop, saturation)",
-                  f"<= {PULL_TARGET_MS:.0f} ms", f"{pull['p99_ms']:.2f} ms",
-                  pull["p99_ms"] <= PULL_TARGET_MS if counted else None)
+                  think["p99_ms"] <= PULL_TARGET_MS if counted else None,
+                  f"one asesor alone in the same run: p99 {alone['p99_ms']:.2f} ms; think time mean "
+                  f"{cfg['busy_think_ms']} ms (five times the load): p99 {busy['p99_ms']:.2f} ms")
+    # The closed loop is no target (the module's docstring: Little's law); its capacity is
+    # what bounds the target's case, so the report says it in words too.
+    report.notes.append(
+        f"Capacity: {pull['pullers']} asesores back to back took {pull['calls_per_s']:.0f} pulls/s "
+        f"(the C client {slap['slap']['calls_per_s']:.0f}/s). With {pull['pullers']} pulls always in flight the "
+        f"mean latency is {pull['pullers']} / rate = {1000 * pull['pullers'] / pull['calls_per_s']:.0f} ms "
+        f"(Little's law), so no p99 target applies there; the target's case asks "
+        f"{think['calls_per_s']:.0f} pulls/s of it, and the busier think-time run {busy['calls_per_s']:.0f}/s.")
     return report

@@ -129,11 +129,12 @@ def test_routing_distributed_every_place_and_pulled_without_duplicates(smoke_run
     data = _result(smoke_runs, "routing")
     assert len(data["data"]["distribution_ms_all"]) == data["data"]["config"]["repeats"]
     assert all(ms > 0 for ms in data["data"]["distribution_ms_all"])
-    for mode in ("pull", "pull_alone", "pull_think"):
+    for mode in ("pull", "pull_alone", "pull_think", "pull_busy"):
         pull = data["data"][mode]
         assert pull["calls"] == pull["pullers"] * pull["pulls_each"] and pull["p99_ms"] >= pull["p50_ms"] > 0
         assert pull["repeats"] == data["data"]["config"]["pull_repeats"] == len(pull["p99_ms_each"])
-    assert data["data"]["pull_think"]["think_ms"] > 0 == data["data"]["pull"]["think_ms"]
+    assert data["data"]["pull_think"]["think_ms"] > data["data"]["pull_busy"]["think_ms"] > 0
+    assert data["data"]["pull"]["think_ms"] == 0
     for mode in ("pull_slap", "pull_slap_alone"):
         assert data["data"][mode]["calls_per_s"] > 0
     plan = data["data"]["explain"]
