@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -155,3 +157,15 @@ def _on_server(url: DatabaseUrl, statement: str) -> None:
         conn.cursor().execute(statement)
     finally:
         conn.close()
+
+
+def client_command() -> list[str]:
+    """The command-line client a DBA would use on this server: SEGUIMIENTO_TEST_CLIENT (the
+    engine matrix sets it, e.g. MySQL's own ``mysql`` inside its root), else the machine's."""
+    configured = os.environ.get(CLIENT_ENV)
+    if configured:
+        return shlex.split(configured)
+    for name in ("mariadb", "mysql"):
+        if shutil.which(name):
+            return [name]
+    raise NoServerError("no mysql/mariadb command-line client: apt-get install mariadb-client")

@@ -18,8 +18,6 @@ from __future__ import annotations
 import os
 import pty
 import select
-import shlex
-import shutil
 import signal
 import threading
 import time
@@ -28,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from tests.dbserver import CLIENT_ENV
+from tests.dbserver import client_command
 from tests.support import Connections, Db, call, connect
 from tests.test_races import KILLED, Result, attempt, wait_for
 
@@ -143,18 +141,6 @@ def test_a_finished_call_gives_the_session_its_own_wait_timeout_back(db: Db) -> 
     with pytest.raises(Exception):  # noqa: B017 - any refusal; what matters is the session after it
         db.call("sp_derivar_cliente", cliente, 999_999, "gtr")  # a call its exit handler ends
     assert session_wait_timeout() == (1234, None)
-
-
-def client_command() -> list[str]:
-    """The command-line client a DBA would use on this server: SEGUIMIENTO_TEST_CLIENT (the
-    engine matrix sets it, e.g. MySQL's own ``mysql`` inside its root), else the machine's."""
-    configured = os.environ.get(CLIENT_ENV)
-    if configured:
-        return shlex.split(configured)
-    for name in ("mariadb", "mysql"):
-        if shutil.which(name):
-            return [name]
-    pytest.fail("no mysql/mariadb command-line client: apt-get install mariadb-client", pytrace=False)
 
 
 class Terminal:
