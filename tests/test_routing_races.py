@@ -15,10 +15,11 @@ from collections import Counter
 from typing import Any
 
 import mysql.connector
+import pytest
 
 from gateway.db.errors import ErrorCode
 from tests.support import Connections, Db, call
-from tests.test_races import Result, assert_consistent, attempt, race
+from tests.test_races import Result, assert_consistent, attempt, race, wait_for
 
 
 def campana_auto(db: Db, nombre: str) -> int:
@@ -214,4 +215,70 @@ def test_the_sweep_never_returns_a_customer_it_races_the_distribution_for(db: Db
             assert db.cliente(cliente_id)["seguimiento_status"] == "derivado"
         assert call(sweeper, "sp_barrido_seguimiento") == [[{"devueltos": 0, "omitido": 0}]]
     assert {a for a in asesores}, asesores
+    assert_consistent(db)
+
+
+# (assigner, the timeout change): the global timeout for a campaign without one of its own,
+# and the campaign's own.
+TIMEOUT_CHANGES = {
+    "global": lambda campana: ("sp_configurar", "timeout_segundos", 600),
+    "campaign": lambda campana: ("sp_configurar_campana", campana, "timeout_segundos", "600"),
+}
+
+
+@pytest.mark.parametrize("cambio", list(TIMEOUT_CHANGES))
+@pytest.mark.parametrize("asignador", ["sp_distribuir", "sp_siguiente_cliente"])
+def test_a_timeout_change_reaches_a_customer_being_assigned_as_it_commits(
+        db: Db, conns: Connections, asignador: str, cambio: str) -> None:
+    """A new timeout applies to every customer being worked once it commits (sp_configurar
+    and sp_configurar_campana recompute their deadlines). A customer an assigner is giving
+    out at that very moment is one of them: it must not keep a timeout the assigner read
+    before the change committed. The assigner is held after it chose the customer (a
+    blocker holds the campaign's row, which its UPDATE reads), the change runs meanwhile,
+    then the blocker lets go: whatever order the two then commit in, the customer ends with
+    the new timeout."""
+    campana = campana_auto(db, "Plazos")
+    ana = asesor_listo(db, "Ana", campana, capacidad=1)
+    cliente = int(db.call_one("sp_cargar_cliente_en_campana", "Juan", None, None, campana, 0)["cliente_id"])
+    auto(db, campana)
+    assert db.query("SELECT seguimiento_status, en_cola FROM clientes WHERE id = %s", (cliente,)) == [
+        {"seguimiento_status": "nuevo", "en_cola": 1}], "the customer waits in the queue"
+
+    blocker = conns.new()
+    blocker.start_transaction()
+    cur = blocker.cursor()
+    cur.execute("SELECT id FROM campanas WHERE id = %s FOR UPDATE", (campana,))
+    cur.fetchall()
+
+    asignadora = conns.new()
+    asignadora_id = asignadora.connection_id
+    args = () if asignador == "sp_distribuir" else (ana,)
+    asignada: list[Result] = []
+    hilo = threading.Thread(target=lambda: asignada.append(attempt(asignadora, asignador, *args)))
+    hilo.start()
+
+    def at_its_update() -> bool:
+        rows = db.query("SELECT INFO FROM information_schema.PROCESSLIST WHERE ID = %s", (asignadora_id,))
+        return bool(rows) and (rows[0]["INFO"] or "").lstrip().startswith("UPDATE clientes")
+
+    wait_for(lambda: at_its_update() or bool(asignada), "the assigner to reach its UPDATE of the customer")
+    assert not asignada, f"the assigner did not wait for the campaign row: {asignada}"
+
+    cambiadora = conns.new()
+    cambiada: list[Result] = []
+    otro = threading.Thread(target=lambda: cambiada.append(attempt(cambiadora, *TIMEOUT_CHANGES[cambio](campana))))
+    otro.start()
+    # The change either commits now (it needs nothing the assigner holds) or queues behind
+    # the assigner; give it the time to do the first when it can.
+    otro.join(timeout=2)
+    blocker.rollback()
+    hilo.join(timeout=30)
+    otro.join(timeout=30)
+    assert asignada and asignada[0].ok, asignada
+    assert cambiada and cambiada[0].ok, cambiada
+
+    (row,) = db.query("SELECT seguimiento_status, asesor_asignado, plazo_segundos FROM clientes WHERE id = %s",
+                      (cliente,))
+    assert (row["seguimiento_status"], row["asesor_asignado"]) == ("derivado", ana)
+    assert row["plazo_segundos"] == 600, "the customer kept the timeout read before the change committed"
     assert_consistent(db)

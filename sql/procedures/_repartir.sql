@@ -15,8 +15,9 @@
 --    customers with en_cola = 1 whose cola_desde has come, n = the free places, read from the
 --    front of idx_cola and locked FOR UPDATE SKIP LOCKED (a customer GTR is assigning right
 --    now is left alone; one GTR assigned first is no longer en_cola).
--- 4. The i-th customer goes to the i-th place: derivado, timeout of its campaign, out of the
---    queue; each asesor's libre_desde = now.
+-- 4. The i-th customer goes to the i-th place: derivado, timeout of its campaign (or the
+--    global one, read as the customers are written: see there), out of the queue; each
+--    asesor's libre_desde = now.
 -- Then history (motivo asignado, actor p_actor) and CLIENT_REASSIGNED {asesorId,
 -- previousAsesor: null} per customer: what sp_derivar_cliente writes for a first assignment.
 -- The customers assigned are left in tmp_rep_clientes for the caller.
@@ -30,7 +31,6 @@ CREATE PROCEDURE _repartir(
     IN  p_ahora      DATETIME(6),
     OUT o_asignados  BIGINT)
 BEGIN
-    DECLARE v_timeout BIGINT;
     DECLARE v_i BIGINT DEFAULT 0;
     DECLARE v_campanas BIGINT;
     DECLARE v_campana BIGINT;
@@ -42,7 +42,6 @@ BEGIN
     DECLARE v_primero BIGINT;
 
     SET o_asignados = 0;
-    SELECT valor INTO v_timeout FROM seguimiento_config WHERE clave = 'timeout_segundos';
     INSERT INTO tmp_rep_campanas (campana_id)
         SELECT id FROM campanas
          WHERE activa = 1 AND modo = 'auto' AND (p_campana_id IS NULL OR id = p_campana_id)
@@ -85,11 +84,16 @@ BEGIN
                     UPDATE tmp_rep_clientes c JOIN tmp_rep_slots s ON s.rn = c.rn - v_base_c + v_base_s
                        SET c.asesor_id = s.asesor_id
                      WHERE c.campana_id = v_campana;
+                    -- The timeouts are read here, by this UPDATE, not earlier: its join holds
+                    -- shared locks on the campaign row and the timeout_segundos row to
+                    -- commit, so a timeout change either waits for these customers or has
+                    -- committed before and is what they get (as in _asignar_cliente).
                     UPDATE clientes c JOIN tmp_rep_clientes t ON t.cliente_id = c.id
                       JOIN campanas k ON k.id = t.campana_id
+                      JOIN seguimiento_config cfg ON cfg.clave = 'timeout_segundos'
                        SET c.seguimiento_status = 'derivado', c.asesor_asignado = t.asesor_id,
                            c.derivado_at = p_ahora, c.opened_at = NULL, c.last_activity = p_ahora,
-                           c.plazo_segundos = COALESCE(k.timeout_segundos, v_timeout),
+                           c.plazo_segundos = COALESCE(k.timeout_segundos, cfg.valor),
                            c.en_cola = 0, c.cola_desde = NULL,
                            c.lock_token = NULL, c.lock_asesor_id = NULL, c.updated_at = p_ahora
                      WHERE t.campana_id = v_campana;
