@@ -8,13 +8,11 @@ import {
   timeoutOf,
 } from "./common.js";
 import { decorateCard } from "./asesor-enrutamiento.js";
+import { changes, fillForm, formValues } from "./asesor-formulario.js";
 import { blockPage, startView } from "./live.js";
 
 const HEARTBEAT_SECONDS = numberParam("heartbeat", 60); // the API's contract: one a minute
 const WARN_SECONDS = 60;
-// Fields of datos the wizard always offers; other text fields of datos are shown too.
-const RESULTADOS = ["", "Interesado", "No interesado", "Volver a llamar", "Venta cerrada", "Número equivocado"];
-const WIZARD_DATOS = ["resultado", "producto", "notas"];
 // Refusals after which the customer is no longer this asesor's to work on.
 const LOST_CODES = new Set(["inactivity_expired", "not_assigned", "lock_invalid", "cliente_not_found", "invalid_transition"]);
 
@@ -283,64 +281,6 @@ function failed(wizard, error, what) {
   $("#wizard-error").textContent = `${what} ${title}${detail ? ` (${detail})` : ""}`;
 }
 
-function fillForm(row) {
-  $("#wizard-titulo").textContent = `Gestión de ${row.nombre}`;
-  $("#wizard-estado").replaceChildren(chip(row.seguimiento_status));
-  $("#wizard-id").textContent = `Cliente n.º ${row.cliente_id}`;
-  $("#campo-nombre").value = row.nombre;
-  $("#campo-telefono").value = row.telefono || "";
-  const datos = row.datos || {};
-  const resultado = $("#campo-resultado");
-  resultado.replaceChildren(...RESULTADOS.map((r) => el("option", { value: r }, r || "Sin resultado todavía")));
-  if (datos.resultado && !RESULTADOS.includes(datos.resultado)) resultado.append(el("option", { value: datos.resultado }, datos.resultado));
-  resultado.value = typeof datos.resultado === "string" ? datos.resultado : "";
-  $("#campo-producto").value = typeof datos.producto === "string" ? datos.producto : "";
-  $("#campo-notas").value = typeof datos.notas === "string" ? datos.notas : "";
-  const extras = $("#wizard-extras");
-  extras.replaceChildren();
-  for (const [key, value] of Object.entries(datos)) {
-    if (WIZARD_DATOS.includes(key)) continue;
-    const inputId = `extra-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    const editable = typeof value === "string" || typeof value === "number" || value === null;
-    extras.append(el("div", { class: "field" },
-      el("label", { for: inputId }, key),
-      el("input", { id: inputId, type: "text", dataset: { datos: key, original: value ?? "" }, value: editable ? String(value ?? "") : JSON.stringify(value),
-        readonly: !editable, maxlength: "500" })));
-  }
-  $("#wizard-extras-box").hidden = extras.children.length === 0;
-}
-
-/** What the form changed, as the PUT body (null when nothing changed). */
-function changes(row, wizard) {
-  const body = lockBody(wizard);
-  let changed = false;
-  const nombre = $("#campo-nombre").value.trim();
-  const telefono = $("#campo-telefono").value.trim();
-  if (nombre !== row.nombre) {
-    body.nombre = nombre;
-    changed = true;
-  }
-  if (telefono !== (row.telefono || "")) {
-    body.telefono = telefono || null;
-    changed = true;
-  }
-  const datos = {};
-  const old = row.datos || {};
-  const fields = { resultado: $("#campo-resultado").value, producto: $("#campo-producto").value.trim(), notas: $("#campo-notas").value.trim() };
-  for (const input of document.querySelectorAll("#wizard-extras input:not([readonly])")) {
-    fields[input.dataset.datos] = input.value.trim();
-  }
-  for (const [key, value] of Object.entries(fields)) {
-    const before = old[key] === undefined || old[key] === null ? "" : String(old[key]);
-    if (value !== before) datos[key] = value === "" ? null : value;
-  }
-  if (Object.keys(datos).length) {
-    body.datos = datos;
-    changed = true;
-  }
-  return changed ? body : null;
-}
-
 async function save({ quiet = false } = {}) {
   const wizard = state.wizard;
   const row = wizard && state.rows.get(wizard.id);
@@ -351,7 +291,7 @@ async function save({ quiet = false } = {}) {
     $("#campo-nombre").focus();
     return false;
   }
-  const body = changes(row, wizard);
+  const body = changes(row, lockBody(wizard), formValues());
   if (!body) {
     if (!quiet) notices.show("info", "No hay cambios que guardar.", "", 3);
     return true;
