@@ -1,5 +1,5 @@
-// The wizard's form: filled from a customer's row, and read back as what changed (the PUT's
-// body).
+// The wizard's form: filled from a customer's row, read back as what changed (the PUT's
+// body), and whether the asesor typed something not saved yet (asesor-cierre.js asks then).
 
 import { chip, el } from "./common.js";
 
@@ -9,7 +9,9 @@ const WIZARD_DATOS = ["resultado", "producto", "notas"];
 
 const $ = (selector) => document.querySelector(selector);
 
-/** The form shows `row` as the database holds it. */
+let baseline = ""; // formValues() as the database holds them, as JSON
+
+/** The form shows `row` as the database holds it: nothing unsaved. */
 export function fillForm(row) {
   $("#wizard-titulo").textContent = `Gestión de ${row.nombre}`;
   $("#wizard-estado").replaceChildren(chip(row.seguimiento_status));
@@ -35,6 +37,7 @@ export function fillForm(row) {
         readonly: !editable, maxlength: "500" })));
   }
   $("#wizard-extras-box").hidden = extras.children.length === 0;
+  rememberForm();
 }
 
 /** The wizard's fields as the PUT body reads them: trimmed text, datos by key. */
@@ -48,6 +51,16 @@ export function formValues() {
     datos[input.dataset.datos] = input.value.trim();
   }
   return { nombre: $("#campo-nombre").value.trim(), telefono: $("#campo-telefono").value.trim(), datos };
+}
+
+/** The form as the database holds it now (just filled, or just saved): nothing unsaved. */
+export function rememberForm(values = formValues()) {
+  baseline = JSON.stringify(values);
+}
+
+/** Whether the asesor typed something the database does not have yet. */
+export function formChanged() {
+  return JSON.stringify(formValues()) !== baseline;
 }
 
 /** What the form (`values`, from formValues()) changed from `row`, added to `body` (the PUT's

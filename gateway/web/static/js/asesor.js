@@ -8,7 +8,8 @@ import {
   timeoutOf,
 } from "./common.js";
 import { decorateCard } from "./asesor-enrutamiento.js";
-import { changes, fillForm, formValues } from "./asesor-formulario.js";
+import { askBeforeClosing, dismissAsking, keepUnsaved, resetWizardControls } from "./asesor-cierre.js";
+import { changes, fillForm, formChanged, formValues, rememberForm } from "./asesor-formulario.js";
 import { blockPage, startView } from "./live.js";
 
 const HEARTBEAT_SECONDS = numberParam("heartbeat", 60); // the API's contract: one a minute
@@ -26,7 +27,7 @@ const state = {
   timeoutSeconds: numberParam("timeout", null),
   pending: new Map(), // cliente_id -> events that came while its row was being fetched
   gone: new Set(), // customers that left this list (completed here, timed out, reassigned)
-  wizard: null, // {id, lockToken, lockExpiresAt, timer, refill}
+  wizard: null, // {id, lockToken, lockExpiresAt, timer, refill, lost}
 };
 
 let api;
@@ -47,12 +48,12 @@ async function main() {
     save();
   });
   $("#wizard-completar").addEventListener("click", complete);
-  $("#wizard-cerrar").addEventListener("click", () => closeWizard({ release: true, returnFocus: true }));
+  $("#wizard-cerrar").addEventListener("click", requestClose);
   // Escape in the wizard is its "Cerrar sin completar" (an open <select> keeps its own Escape).
   $("#wizard").addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !event.defaultPrevented && state.wizard) {
       event.preventDefault();
-      closeWizard({ release: true, returnFocus: true });
+      requestClose();
     }
   });
   $("#latido-intervalo").textContent = `${HEARTBEAT_SECONDS} s`;
@@ -91,7 +92,7 @@ function install(snapshot) {
     if (t) state.timeoutSeconds = t;
   }
   const open = state.wizard && state.wizard.id;
-  if (open && !rows.has(open)) {
+  if (open && !rows.has(open) && !state.wizard.lost) {
     // Gone while we were not listening (or the socket missed nothing and it is truly gone).
     const row = state.rows.get(open);
     lose(open, row ? `${row.nombre} ya no está en tu lista.` : "El cliente ya no está en tu lista.", "");
@@ -172,15 +173,28 @@ async function fetchCustomer(id, ev) {
 /** The customer left this list for a reason the asesor must see. */
 function lose(id, title, detail) {
   const wasOpen = state.wizard && state.wizard.id === id;
-  remove(id);
-  notices.show("warn", title, wasOpen ? `${detail} Se cerró su gestión.` : detail, 0);
+  const kept = remove(id, title);
+  const fate = kept ? "Lo que escribiste y no se guardó sigue en pantalla." : "Se cerró su gestión.";
+  notices.show("warn", title, wasOpen ? `${detail} ${fate}` : detail, 0);
 }
 
-function remove(id) {
+/** Take the customer off the list; true when its wizard stays open with unsaved text. */
+function remove(id, why = "") {
   state.rows.delete(id);
   state.gone.add(id);
-  if (state.wizard && state.wizard.id === id) closeWizard({ release: false });
+  let kept = false;
+  const wizard = state.wizard;
+  if (wizard && wizard.id === id) {
+    // The asesor's unsaved text is never closed away under them: it stays, no longer savable.
+    kept = wizard.lost || formChanged();
+    if (kept && !wizard.lost) {
+      wizard.lost = true;
+      stopHeartbeat();
+      keepUnsaved(why || "El cliente ya no está en tu lista.");
+    } else if (!kept) closeWizard({ release: false });
+  }
   queueRender();
+  return kept;
 }
 
 // -- the wizard --------------------------------------------------------------------------
@@ -210,9 +224,10 @@ async function start(id, button) {
 
 function openWizard(id, lock) {
   stopHeartbeat();
-  state.wizard = { id, lockToken: lock.lockToken, lockExpiresAt: parseTime(lock.lockExpiresAt), timer: null, refill: false };
+  state.wizard = { id, lockToken: lock.lockToken, lockExpiresAt: parseTime(lock.lockExpiresAt), timer: null, refill: false, lost: false };
   const row = state.rows.get(id);
   fillForm(row);
+  resetWizardControls();
   $("#wizard-vacio").hidden = true;
   $("#wizard").hidden = false;
   $("#wizard-error").textContent = "";
@@ -226,6 +241,7 @@ function closeWizard({ release, returnFocus = false }) {
   const wizard = state.wizard;
   if (!wizard) return;
   stopHeartbeat();
+  dismissAsking();
   state.wizard = null;
   // Focus inside the wizard would fall to <body> once it is hidden: keyboard users go back
   // to where they opened it (the customer's card), or to the list when the card is gone.
@@ -269,29 +285,46 @@ async function heartbeat() {
   }
 }
 
-/** An action on the open customer failed: if it is no longer ours, say so and close. */
+/** An action on the open customer failed: if it is no longer ours, say so (and lose() it). */
 function failed(wizard, error, what) {
   const { title, detail } = describeError(error);
-  if (LOST_CODES.has(error.code) && state.wizard === wizard) {
+  if (LOST_CODES.has(error.code) && state.wizard === wizard && !wizard.lost) {
     const row = state.rows.get(wizard.id);
-    remove(wizard.id);
-    notices.show("warn", `${row ? row.nombre : "El cliente"}: ${title}`, detail, 0);
+    lose(wizard.id, `${what} ${row ? row.nombre : "El cliente"}: ${title}`, detail);
     return;
   }
   $("#wizard-error").textContent = `${what} ${title}${detail ? ` (${detail})` : ""}`;
 }
 
+/** The asesor closes the wizard: at once when nothing is unsaved, else asked (asesor-cierre.js). */
+function requestClose() {
+  const wizard = state.wizard;
+  if (!wizard) return;
+  const close = () => closeWizard({ release: true, returnFocus: true });
+  if (!formChanged()) {
+    close();
+    return;
+  }
+  const row = state.rows.get(wizard.id);
+  askBeforeClosing(row ? row.nombre : $("#wizard-titulo").textContent.replace(/^Gestión de /, ""), {
+    canSave: () => state.wizard === wizard && !wizard.lost,
+    save: async () => (await save()) && state.wizard === wizard && !wizard.lost,
+    close: () => state.wizard === wizard && close(),
+  });
+}
+
 async function save({ quiet = false } = {}) {
   const wizard = state.wizard;
   const row = wizard && state.rows.get(wizard.id);
-  if (!row) return false;
+  if (!row || wizard.lost) return false;
   $("#wizard-error").textContent = "";
   if (!$("#campo-nombre").value.trim()) {
     $("#wizard-error").textContent = "El nombre no puede quedar vacío.";
     $("#campo-nombre").focus();
     return false;
   }
-  const body = changes(row, lockBody(wizard), formValues());
+  const sent = formValues();
+  const body = changes(row, lockBody(wizard), sent);
   if (!body) {
     if (!quiet) notices.show("info", "No hay cambios que guardar.", "", 3);
     return true;
@@ -302,6 +335,8 @@ async function save({ quiet = false } = {}) {
   wizard.refill = true;
   try {
     await api.put(`/api/clientes/${wizard.id}`, body);
+    // Saved; the CLIENT_UPDATED event (if not already here) refills the form as stored.
+    if (wizard.refill && state.wizard === wizard) rememberForm(sent);
     if (!quiet) notices.show("ok", "Cambios guardados.", "", 3);
     return true;
   } catch (error) {
@@ -321,6 +356,7 @@ async function complete() {
   setBusy(true);
   try {
     await api.post(`/api/clientes/${wizard.id}/complete-wizard`, lockBody(wizard));
+    rememberForm(); // completed: nothing left to keep
     remove(wizard.id);
     notices.show("ok", `Gestión de ${row.nombre} completada.`, "", 6);
   } catch (error) {
