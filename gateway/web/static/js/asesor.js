@@ -8,13 +8,12 @@ import {
   timeoutOf,
 } from "./common.js";
 import { decorateCard } from "./asesor-enrutamiento.js";
+import { askBeforeClosing, dismissAsking, keepUnsaved, resetWizardControls } from "./asesor-cierre.js";
+import { changes, fillForm, formChanged, formValues, rememberForm } from "./asesor-formulario.js";
 import { blockPage, startView } from "./live.js";
 
 const HEARTBEAT_SECONDS = numberParam("heartbeat", 60); // the API's contract: one a minute
 const WARN_SECONDS = 60;
-// Fields of datos the wizard always offers; other text fields of datos are shown too.
-const RESULTADOS = ["", "Interesado", "No interesado", "Volver a llamar", "Venta cerrada", "Número equivocado"];
-const WIZARD_DATOS = ["resultado", "producto", "notas"];
 // Refusals after which the customer is no longer this asesor's to work on.
 const LOST_CODES = new Set(["inactivity_expired", "not_assigned", "lock_invalid", "cliente_not_found", "invalid_transition"]);
 
@@ -28,7 +27,7 @@ const state = {
   timeoutSeconds: numberParam("timeout", null),
   pending: new Map(), // cliente_id -> events that came while its row was being fetched
   gone: new Set(), // customers that left this list (completed here, timed out, reassigned)
-  wizard: null, // {id, lockToken, lockExpiresAt, timer, refill}
+  wizard: null, // {id, lockToken, lockExpiresAt, timer, refill, lost}
 };
 
 let api;
@@ -49,12 +48,12 @@ async function main() {
     save();
   });
   $("#wizard-completar").addEventListener("click", complete);
-  $("#wizard-cerrar").addEventListener("click", () => closeWizard({ release: true, returnFocus: true }));
+  $("#wizard-cerrar").addEventListener("click", requestClose);
   // Escape in the wizard is its "Cerrar sin completar" (an open <select> keeps its own Escape).
   $("#wizard").addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !event.defaultPrevented && state.wizard) {
       event.preventDefault();
-      closeWizard({ release: true, returnFocus: true });
+      requestClose();
     }
   });
   $("#latido-intervalo").textContent = `${HEARTBEAT_SECONDS} s`;
@@ -93,7 +92,7 @@ function install(snapshot) {
     if (t) state.timeoutSeconds = t;
   }
   const open = state.wizard && state.wizard.id;
-  if (open && !rows.has(open)) {
+  if (open && !rows.has(open) && !state.wizard.lost) {
     // Gone while we were not listening (or the socket missed nothing and it is truly gone).
     const row = state.rows.get(open);
     lose(open, row ? `${row.nombre} ya no está en tu lista.` : "El cliente ya no está en tu lista.", "");
@@ -174,15 +173,28 @@ async function fetchCustomer(id, ev) {
 /** The customer left this list for a reason the asesor must see. */
 function lose(id, title, detail) {
   const wasOpen = state.wizard && state.wizard.id === id;
-  remove(id);
-  notices.show("warn", title, wasOpen ? `${detail} Se cerró su gestión.` : detail, 0);
+  const kept = remove(id, title);
+  const fate = kept ? "Lo que escribiste y no se guardó sigue en pantalla." : "Se cerró su gestión.";
+  notices.show("warn", title, wasOpen ? `${detail} ${fate}` : detail, 0);
 }
 
-function remove(id) {
+/** Take the customer off the list; true when its wizard stays open with unsaved text. */
+function remove(id, why = "") {
   state.rows.delete(id);
   state.gone.add(id);
-  if (state.wizard && state.wizard.id === id) closeWizard({ release: false });
+  let kept = false;
+  const wizard = state.wizard;
+  if (wizard && wizard.id === id) {
+    // The asesor's unsaved text is never closed away under them: it stays, no longer savable.
+    kept = wizard.lost || formChanged();
+    if (kept && !wizard.lost) {
+      wizard.lost = true;
+      stopHeartbeat();
+      keepUnsaved(why || "El cliente ya no está en tu lista.");
+    } else if (!kept) closeWizard({ release: false });
+  }
   queueRender();
+  return kept;
 }
 
 // -- the wizard --------------------------------------------------------------------------
@@ -212,9 +224,10 @@ async function start(id, button) {
 
 function openWizard(id, lock) {
   stopHeartbeat();
-  state.wizard = { id, lockToken: lock.lockToken, lockExpiresAt: parseTime(lock.lockExpiresAt), timer: null, refill: false };
+  state.wizard = { id, lockToken: lock.lockToken, lockExpiresAt: parseTime(lock.lockExpiresAt), timer: null, refill: false, lost: false };
   const row = state.rows.get(id);
   fillForm(row);
+  resetWizardControls();
   $("#wizard-vacio").hidden = true;
   $("#wizard").hidden = false;
   $("#wizard-error").textContent = "";
@@ -228,6 +241,7 @@ function closeWizard({ release, returnFocus = false }) {
   const wizard = state.wizard;
   if (!wizard) return;
   stopHeartbeat();
+  dismissAsking();
   state.wizard = null;
   // Focus inside the wizard would fall to <body> once it is hidden: keyboard users go back
   // to where they opened it (the customer's card), or to the list when the card is gone.
@@ -271,87 +285,46 @@ async function heartbeat() {
   }
 }
 
-/** An action on the open customer failed: if it is no longer ours, say so and close. */
+/** An action on the open customer failed: if it is no longer ours, say so (and lose() it). */
 function failed(wizard, error, what) {
   const { title, detail } = describeError(error);
-  if (LOST_CODES.has(error.code) && state.wizard === wizard) {
+  if (LOST_CODES.has(error.code) && state.wizard === wizard && !wizard.lost) {
     const row = state.rows.get(wizard.id);
-    remove(wizard.id);
-    notices.show("warn", `${row ? row.nombre : "El cliente"}: ${title}`, detail, 0);
+    lose(wizard.id, `${what} ${row ? row.nombre : "El cliente"}: ${title}`, detail);
     return;
   }
   $("#wizard-error").textContent = `${what} ${title}${detail ? ` (${detail})` : ""}`;
 }
 
-function fillForm(row) {
-  $("#wizard-titulo").textContent = `Gestión de ${row.nombre}`;
-  $("#wizard-estado").replaceChildren(chip(row.seguimiento_status));
-  $("#wizard-id").textContent = `Cliente n.º ${row.cliente_id}`;
-  $("#campo-nombre").value = row.nombre;
-  $("#campo-telefono").value = row.telefono || "";
-  const datos = row.datos || {};
-  const resultado = $("#campo-resultado");
-  resultado.replaceChildren(...RESULTADOS.map((r) => el("option", { value: r }, r || "Sin resultado todavía")));
-  if (datos.resultado && !RESULTADOS.includes(datos.resultado)) resultado.append(el("option", { value: datos.resultado }, datos.resultado));
-  resultado.value = typeof datos.resultado === "string" ? datos.resultado : "";
-  $("#campo-producto").value = typeof datos.producto === "string" ? datos.producto : "";
-  $("#campo-notas").value = typeof datos.notas === "string" ? datos.notas : "";
-  const extras = $("#wizard-extras");
-  extras.replaceChildren();
-  for (const [key, value] of Object.entries(datos)) {
-    if (WIZARD_DATOS.includes(key)) continue;
-    const inputId = `extra-${key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-    const editable = typeof value === "string" || typeof value === "number" || value === null;
-    extras.append(el("div", { class: "field" },
-      el("label", { for: inputId }, key),
-      el("input", { id: inputId, type: "text", dataset: { datos: key, original: value ?? "" }, value: editable ? String(value ?? "") : JSON.stringify(value),
-        readonly: !editable, maxlength: "500" })));
+/** The asesor closes the wizard: at once when nothing is unsaved, else asked (asesor-cierre.js). */
+function requestClose() {
+  const wizard = state.wizard;
+  if (!wizard) return;
+  const close = () => closeWizard({ release: true, returnFocus: true });
+  if (!formChanged()) {
+    close();
+    return;
   }
-  $("#wizard-extras-box").hidden = extras.children.length === 0;
-}
-
-/** What the form changed, as the PUT body (null when nothing changed). */
-function changes(row, wizard) {
-  const body = lockBody(wizard);
-  let changed = false;
-  const nombre = $("#campo-nombre").value.trim();
-  const telefono = $("#campo-telefono").value.trim();
-  if (nombre !== row.nombre) {
-    body.nombre = nombre;
-    changed = true;
-  }
-  if (telefono !== (row.telefono || "")) {
-    body.telefono = telefono || null;
-    changed = true;
-  }
-  const datos = {};
-  const old = row.datos || {};
-  const fields = { resultado: $("#campo-resultado").value, producto: $("#campo-producto").value.trim(), notas: $("#campo-notas").value.trim() };
-  for (const input of document.querySelectorAll("#wizard-extras input:not([readonly])")) {
-    fields[input.dataset.datos] = input.value.trim();
-  }
-  for (const [key, value] of Object.entries(fields)) {
-    const before = old[key] === undefined || old[key] === null ? "" : String(old[key]);
-    if (value !== before) datos[key] = value === "" ? null : value;
-  }
-  if (Object.keys(datos).length) {
-    body.datos = datos;
-    changed = true;
-  }
-  return changed ? body : null;
+  const row = state.rows.get(wizard.id);
+  askBeforeClosing(row ? row.nombre : $("#wizard-titulo").textContent.replace(/^Gestión de /, ""), {
+    canSave: () => state.wizard === wizard && !wizard.lost,
+    save: async () => (await save()) && state.wizard === wizard && !wizard.lost,
+    close: () => state.wizard === wizard && close(),
+  });
 }
 
 async function save({ quiet = false } = {}) {
   const wizard = state.wizard;
   const row = wizard && state.rows.get(wizard.id);
-  if (!row) return false;
+  if (!row || wizard.lost) return false;
   $("#wizard-error").textContent = "";
   if (!$("#campo-nombre").value.trim()) {
     $("#wizard-error").textContent = "El nombre no puede quedar vacío.";
     $("#campo-nombre").focus();
     return false;
   }
-  const body = changes(row, wizard);
+  const sent = formValues();
+  const body = changes(row, lockBody(wizard), sent);
   if (!body) {
     if (!quiet) notices.show("info", "No hay cambios que guardar.", "", 3);
     return true;
@@ -362,6 +335,8 @@ async function save({ quiet = false } = {}) {
   wizard.refill = true;
   try {
     await api.put(`/api/clientes/${wizard.id}`, body);
+    // Saved; the CLIENT_UPDATED event (if not already here) refills the form as stored.
+    if (wizard.refill && state.wizard === wizard) rememberForm(sent);
     if (!quiet) notices.show("ok", "Cambios guardados.", "", 3);
     return true;
   } catch (error) {
@@ -381,6 +356,7 @@ async function complete() {
   setBusy(true);
   try {
     await api.post(`/api/clientes/${wizard.id}/complete-wizard`, lockBody(wizard));
+    rememberForm(); // completed: nothing left to keep
     remove(wizard.id);
     notices.show("ok", `Gestión de ${row.nombre} completada.`, "", 6);
   } catch (error) {
