@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -177,3 +178,13 @@ def refused(code: ErrorCode) -> Iterator[None]:
         yield
     assert info.value.errno == int(code), f"expected {code.name} ({int(code)}), got {info.value!r}"
     assert info.value.sqlstate == "45000"
+
+
+def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    """Polls ``predicate`` until it holds; fails naming ``what`` after ``timeout`` seconds.
+    For a state another thread or process reaches (a committed row, a waiting session):
+    never a fixed sleep, which is either too short on a busy machine or wasted on a quiet one."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)

@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from tests.dbserver import client_command
-from tests.support import Connections, Db, call, connect
-from tests.test_races import KILLED, Result, attempt, wait_for
+from tests.support import Connections, Db, call, connect, wait_for
+from tests.test_races import KILLED, Result, attempt
 
 # The bound the tests set, and how much longer than it the writers may take on a busy machine.
 LIMIT_S = 2

@@ -26,7 +26,7 @@ import pytest
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.errors import ErrorCode
 from gateway.db.sqlfiles import SQL_DIR
-from tests.support import Connections, Db, Row, call, connect
+from tests.support import Connections, Db, Row, call, connect, wait_for
 
 CATALOGUE = {int(code) for code in ErrorCode}
 # A KILL QUERY interrupts a call (1317); a KILL CONNECTION loses the connection (2013, 2055,
@@ -374,13 +374,6 @@ class OutboxReader(threading.Thread):
         assert [(e["event_type"], e["cliente_id"], json.loads(e["payload"])) for e in self.events] == [
             (e["event_type"], e["cliente_id"], json.loads(e["payload"])) for e in table]
         return self.events
-
-
-def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 def test_a_writer_killed_after_taking_an_outbox_id_leaves_no_gap(db: Db, conns: Connections) -> None:

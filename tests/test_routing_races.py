@@ -12,14 +12,15 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import mysql.connector
 import pytest
 
 from gateway.db.errors import ErrorCode
-from tests.support import Connections, Db, call
-from tests.test_races import Result, assert_consistent, attempt, race, wait_for
+from tests.support import Connections, Db, call, wait_for
+from tests.test_races import Result, assert_consistent, attempt, race
 
 
 def campana_auto(db: Db, nombre: str) -> int:
@@ -220,9 +221,9 @@ def test_the_sweep_never_returns_a_customer_it_races_the_distribution_for(db: Db
 
 # (assigner, the timeout change): the global timeout for a campaign without one of its own,
 # and the campaign's own.
-TIMEOUT_CHANGES = {
-    "global": lambda campana: ("sp_configurar", "timeout_segundos", 600),
-    "campaign": lambda campana: ("sp_configurar_campana", campana, "timeout_segundos", "600"),
+TIMEOUT_CHANGES: dict[str, Callable[[int], tuple[str, tuple[Any, ...]]]] = {
+    "global": lambda campana: ("sp_configurar", ("timeout_segundos", 600)),
+    "campaign": lambda campana: ("sp_configurar_campana", (campana, "timeout_segundos", "600")),
 }
 
 
@@ -266,7 +267,8 @@ def test_a_timeout_change_reaches_a_customer_being_assigned_as_it_commits(
 
     cambiadora = conns.new()
     cambiada: list[Result] = []
-    otro = threading.Thread(target=lambda: cambiada.append(attempt(cambiadora, *TIMEOUT_CHANGES[cambio](campana))))
+    procedimiento, argumentos = TIMEOUT_CHANGES[cambio](campana)
+    otro = threading.Thread(target=lambda: cambiada.append(attempt(cambiadora, procedimiento, *argumentos)))
     otro.start()
     # The change either commits now (it needs nothing the assigner holds) or queues behind
     # the assigner; give it the time to do the first when it can.

@@ -17,7 +17,7 @@ from tests.browser.conftest import OpenView
 from tests.browser.gatewayrun import GatewayThread
 from tests.browser.test_live import CHIP_BACKGROUND, board_row, card, load_demo
 from tests.gateway.harness import make_token
-from tests.support import Db
+from tests.support import Db, wait_for
 
 SCREENS: list[ViewportSize] = [{"width": 1366, "height": 768}, {"width": 1920, "height": 1080}]
 ESTADOS = list(CHIP_BACKGROUND)
@@ -315,9 +315,9 @@ def test_routing_works_from_the_keyboard_alone(db: Db, gateway: GatewayThread, o
     skill = panel.locator(f"#hab-{ana}-{campana}")
     skill.focus()
     panel.keyboard.press("Space")
-    expect(skill).to_be_checked()
-    assert db.query("SELECT COUNT(*) AS n FROM asesor_campanas WHERE asesor_id = %s AND campana_id = %s",
-                    (ana, campana))[0]["n"] == 1
+    expect(skill).to_be_checked()  # at once: the browser checks it before the request is answered
+    wait_for(lambda: db.query("SELECT COUNT(*) AS n FROM asesor_campanas WHERE asesor_id = %s AND campana_id = %s",
+                              (ana, campana))[0]["n"] == 1, "the skill to be saved", 5)
 
     asesor = open_view("/asesor", make_token(db, "asesor", ana)).page
     select = asesor.get_by_label("Cambiar estado", exact=True)

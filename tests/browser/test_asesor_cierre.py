@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -17,7 +16,7 @@ from tests.browser.axe import assert_accessible
 from tests.browser.conftest import Desk, OpenView
 from tests.browser.gatewayrun import GatewayThread
 from tests.browser.test_live import CATCH_UP, LIVE, card
-from tests.support import Db
+from tests.support import Db, wait_for
 
 NOTAS = "Llamar el martes a las 16 h: quiere la portabilidad de dos líneas."
 ASKING = "¿Guardar los cambios antes de cerrar?"
@@ -61,10 +60,7 @@ def lose_the_lock(db: Db, desk: Desk, cliente: int) -> None:
 
 
 def wait_released(db: Db, cliente: int) -> None:
-    deadline = time.monotonic() + 5
-    while db.cliente(cliente)["lock_token"] is not None:
-        assert time.monotonic() < deadline, "closing the wizard did not release the lock"
-        time.sleep(0.1)
+    wait_for(lambda: db.cliente(cliente)["lock_token"] is None, "closing the wizard to release the lock", 5)
 
 
 def test_escape_with_unsaved_notes_asks_and_loses_nothing(

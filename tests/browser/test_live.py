@@ -15,7 +15,7 @@ from gateway.db.pool import Database
 from tests.browser.conftest import SCREENSHOTS, Desk, OpenView
 from tests.browser.gatewayrun import GatewayThread
 from tests.gateway.harness import last_outbox_id, make_token
-from tests.support import Db
+from tests.support import Db, wait_for
 
 LIVE = 1_000  # ms: "changes the other view within a second"
 CATCH_UP = 12_000  # ms: a reconnecting page retries after at most a few seconds
@@ -139,18 +139,12 @@ def test_the_open_wizard_sends_heartbeats_and_closing_it_releases_the_lock(
 
     # Heartbeats write no event: they show as last_activity moving while nobody clicks.
     opened = db.cliente(cliente)["last_activity"]
-    deadline = time.monotonic() + 5
-    while db.cliente(cliente)["last_activity"] == opened:
-        assert time.monotonic() < deadline, "no heartbeat reached the database"
-        time.sleep(0.2)
+    wait_for(lambda: db.cliente(cliente)["last_activity"] != opened, "a heartbeat to reach the database", 5)
     expect(asesor.locator("#latido-estado")).to_contain_text("Último latido")
 
     asesor.get_by_role("button", name="Cerrar sin completar").click()
     expect(asesor.locator("#wizard")).to_be_hidden()
-    deadline = time.monotonic() + 5
-    while db.cliente(cliente)["lock_token"] is not None:
-        assert time.monotonic() < deadline, "closing the wizard did not release the lock"
-        time.sleep(0.1)
+    wait_for(lambda: db.cliente(cliente)["lock_token"] is None, "closing the wizard to release the lock", 5)
     # Still hers, still en_gestion: it can be picked up again.
     expect(card(asesor, cliente).get_by_role("button", name=re.compile("^Continuar gestión"))).to_be_visible()
     assert db.cliente(cliente)["seguimiento_status"] == "en_gestion"
