@@ -30,7 +30,7 @@ GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_validar_token` TO 'seguimiento_app'
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_estado_servidor` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_barrido_seguimiento` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_crear_campana` TO 'seguimiento_app'@'%';
-GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_configurar_campana` TO 'seguimiento_app'@'%';
+GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_configurar_campana_varios` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_listar_campanas` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_asignar_habilidad` TO 'seguimiento_app'@'%';
 GRANT EXECUTE ON PROCEDURE `seguimiento`.`sp_quitar_habilidad` TO 'seguimiento_app'@'%';

@@ -277,6 +277,29 @@ for clave, value in (("nombre", None), ("nombre", "  "), ("nombre", "a" * 121), 
     label = "NULL" if value is None else ("10MB" if value is BIG else repr(value))
     case("sp_configurar_campana", f"{clave} {label}", E.INVALID_INPUT, lambda w, c=clave, v=value: (1, c, v))
 
+# sp_configurar_campana_varios(campana_id, cambios_json). A clave given twice is refused on
+# MariaDB only (MySQL's parser keeps the last): tests/test_configurar_campana_varios.py.
+case("sp_configurar_campana_varios", "campana NULL", E.INVALID_INPUT, lambda w: (None, '{"prioridad": 1}'))
+case("sp_configurar_campana_varios", "campana unknown", E.CAMPANA_NOT_FOUND, lambda w: (UNKNOWN, '{"prioridad": 1}'))
+for name, value in (("NULL", None), ("empty", ""), ("malformed", "{"), ("array", '[{"prioridad": 1}]'),
+                    ("string", '"prioridad"'), ("number", "42"), ("null literal", "null"), ("empty object", "{}"),
+                    ("10MB", BIG), ("SQL", SQL_FRAGMENT), ("unknown clave", '{"color": 1}'),
+                    ("clave in capitals", '{"PRIORIDAD": 1}'), ("clave with a quote", '{"prioridad\\"": 1}'),
+                    ("clave a path", '{"a.b": 1}'), ("clave empty", '{"": 1}'), ("clave 10MB", '{"' + BIG + '": 1}'),
+                    ("clave SQL", json.dumps({SQL_FRAGMENT: 1}))):
+    case("sp_configurar_campana_varios", f"cambios {name}", E.INVALID_INPUT, lambda w, v=value: (1, v))
+for cambios in ({"nombre": None}, {"nombre": 5}, {"nombre": "  "}, {"nombre": "a" * 121}, {"nombre": ["x"]},
+                {"timeout_segundos": 0}, {"timeout_segundos": "600"}, {"timeout_segundos": 1.5},
+                {"prioridad": None}, {"prioridad": 2000}, {"prioridad": "5"}, {"prioridad": True},
+                {"prioridad": {"a": 1}}, {"prioridad": 1e3}, {"modo": "robot"}, {"modo": None}, {"modo": 1},
+                {"reciclaje_segundos": -1}, {"max_devoluciones": [1]}, {"pausa_tras_timeouts": 1001},
+                {"activa": 2}, {"activa": None}, {"activa": "true"}, {"prioridad": BIG},
+                # A good setting beside a bad one: neither is applied.
+                {"prioridad": 5, "modo": "robot"}, {"nombre": "Nueva", "activa": 2},
+                {"timeout_segundos": 600, "max_devoluciones": 5, "color": 1}):
+    value = json.dumps(cambios)
+    case("sp_configurar_campana_varios", f"cambios {value[:60]}", E.INVALID_INPUT, lambda w, v=value: (1, v))
+
 # sp_asignar_habilidad / sp_quitar_habilidad(asesor_id, campana_id)
 for procedure in ("sp_asignar_habilidad", "sp_quitar_habilidad"):
     case(procedure, "asesor NULL", E.INVALID_INPUT, lambda w: (None, 1))

@@ -497,6 +497,9 @@ def leftover_calls(db: Db) -> dict[str, tuple[tuple[Any, ...], str | None]]:
         "sp_crear_campana": (("Cobranza", 60, 1, "auto", 30, 2), "SELECT 1 FROM campanas WHERE nombre = 'Cobranza'"),
         "sp_configurar_campana": ((ventas, "prioridad", "9"),
                                   f"SELECT 1 FROM campanas WHERE id = {ventas} AND prioridad = 9"),
+        "sp_configurar_campana_varios": ((ventas, '{"prioridad": 8, "reciclaje_segundos": 15}'),
+                                         f"SELECT 1 FROM campanas WHERE id = {ventas} AND prioridad = 8 "
+                                         "AND reciclaje_segundos = 15"),
         "sp_asignar_habilidad": ((fito, ventas),
                                  f"SELECT 1 FROM asesor_campanas WHERE asesor_id = {fito} AND campana_id = {ventas}"),
         "sp_quitar_habilidad": ((eva, ventas),

@@ -47,8 +47,10 @@ APP_PROCEDURES = (
     "sp_barrido_seguimiento",
     # Routing (issue 13): campaigns, skills, capacity, presence, the pull and the hand-back;
     # sp_reportar_conectados from every gateway (gateway/web/presence.py); sp_distribuir when
-    # the primary's event does not run, as the sweep (gateway/web/sweeper.py).
-    "sp_crear_campana", "sp_configurar_campana", "sp_listar_campanas",
+    # the primary's event does not run, as the sweep (gateway/web/sweeper.py). A PATCH of a
+    # campaign is one sp_configurar_campana_varios call (all its fields in one transaction):
+    # sp_configurar_campana, one setting, stays with DBAs.
+    "sp_crear_campana", "sp_configurar_campana_varios", "sp_listar_campanas",
     "sp_asignar_habilidad", "sp_quitar_habilidad", "sp_fijar_capacidad", "sp_panel_asesores",
     "sp_cambiar_presencia", "sp_listar_motivos_pausa", "sp_reportar_conectados",
     "sp_siguiente_cliente", "sp_devolver_cliente", "sp_distribuir",

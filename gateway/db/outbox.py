@@ -23,6 +23,7 @@ EVENT_WRITING_PROCEDURES: frozenset[str] = frozenset({
     "sp_cargar_cliente_en_campana",
     "sp_completar_wizard",
     "sp_configurar_campana",
+    "sp_configurar_campana_varios",
     "sp_crear_campana",
     "sp_derivar_cliente",
     "sp_desactivar_asesor",

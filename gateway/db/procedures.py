@@ -260,10 +260,12 @@ async def crear_campana(db: Database, nombre: str, timeout_segundos: int | None,
     return int(_one(sets, "sp_crear_campana")["campana_id"])
 
 
-async def configurar_campana(db: Database, campana_id: int, clave: str, valor: str | None) -> AjustesCampana:
-    """sp_configurar_campana: one setting; the campaign as it is now. Event CAMPAIGN_CHANGED."""
-    sets = await db.call("sp_configurar_campana", (campana_id, clave, valor))
-    return AjustesCampana.model_validate(_one(sets, "sp_configurar_campana"))
+async def configurar_campana_varios(db: Database, campana_id: int,
+                                    cambios: dict[str, str | int | bool | None]) -> AjustesCampana:
+    """sp_configurar_campana_varios: several settings ({clave: valor}) in one transaction, all
+    or none; the campaign as it is now. One event CAMPAIGN_CHANGED."""
+    sets = await db.call("sp_configurar_campana_varios", (campana_id, json.dumps(cambios, ensure_ascii=False)))
+    return AjustesCampana.model_validate(_one(sets, "sp_configurar_campana_varios"))
 
 
 async def listar_campanas(db: Database) -> list[Campana]:

@@ -179,7 +179,7 @@ Actor = Literal["asesor", "gtr", "dba"]
 
 
 class AjustesCampana(RowModel):
-    """A campaign's settings, as sp_configurar_campana answers them."""
+    """A campaign's settings, as sp_configurar_campana and sp_configurar_campana_varios answer them."""
 
     campana_id: int
     nombre: str

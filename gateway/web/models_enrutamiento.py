@@ -37,7 +37,7 @@ class CampanaNueva(Request):
     maxDevoluciones: Devoluciones | None = None
 
 
-# A PATCH field -> sp_configurar_campana's clave (procedures.CLAVES_CAMPANA), in the order applied.
+# A PATCH field -> its clave in sp_configurar_campana_varios' object (sp_configurar_campana's claves).
 CAMPOS_CAMPANA = {"nombre": "nombre", "timeoutSegundos": "timeout_segundos", "prioridad": "prioridad",
                   "modo": "modo", "reciclajeSegundos": "reciclaje_segundos", "maxDevoluciones": "max_devoluciones",
                   "pausaTrasTimeouts": "pausa_tras_timeouts", "activa": "activa"}
@@ -68,15 +68,11 @@ class CambiosCampana(Request):
                 raise ValueError(f"{name} cannot be null")
         return self
 
-    def claves(self) -> list[tuple[str, str | None]]:
-        """(clave, valor as text) for sp_configurar_campana, one per field given."""
-        out: list[tuple[str, str | None]] = []
-        for field, clave in CAMPOS_CAMPANA.items():
-            if field in self.model_fields_set:
-                value = getattr(self, field)
-                out.append((clave, None if value is None else str(int(value)) if isinstance(value, bool)
-                            else str(value)))
-        return out
+    def cambios(self) -> dict[str, str | int | bool | None]:
+        """The fields given, by clave, for sp_configurar_campana_varios' JSON object (its values
+        keep their JSON kinds: strings, whole numbers, true/false, null)."""
+        return {clave: getattr(self, field) for field, clave in CAMPOS_CAMPANA.items()
+                if field in self.model_fields_set}
 
 
 class CampanaCreada(Response):

@@ -203,10 +203,10 @@ ROUTES: tuple[Route, ...] = (
           body=CampanaNueva, status=201, response=CampanaCreada, refusals=(409,),
           description="Omitted settings take the defaults: global timeout, prioridad 0, modo manual, "
                       "reciclajeSegundos 0, maxDevoluciones 3. 409 campana_exists: the name is taken."),
-    Route("PATCH", CAMPANA, configurar_campana, "Change a campaign's settings. Event CAMPAIGN_CHANGED each.",
+    Route("PATCH", CAMPANA, configurar_campana, "Change a campaign's settings. Event CAMPAIGN_CHANGED.",
           "gtr", body=CambiosCampana, response=AjustesCampana, refusals=(409,),
-          description="Fields are applied one at a time in the documented order, each in its own transaction: "
-                      "a refusal leaves the ones before it changed. 409 campana_exists (nombre)."),
+          description="The fields given are applied together in one transaction, with one CAMPAIGN_CHANGED: "
+                      "a refusal changes none of them. 409 campana_exists (nombre)."),
     Route("GET", "/api/asesores/panel", panel_asesores,
           "The asesor panel: presence, load against capacity, consecutive timeouts, skills.", "gtr",
           response=PanelAsesores),

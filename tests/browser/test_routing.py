@@ -5,6 +5,8 @@ an asesor pauses with a reason and GTR sees it live; "Devolver" with a reason, t
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Desk, OpenView
@@ -138,3 +140,29 @@ def test_devolver_with_a_reason_then_siguiente_cliente_pulls_it_back(
     expect(card).to_be_visible(timeout=LIVE)
     expect(asesor.locator("#avisos .notice", has_text="Te asignamos el cliente")).to_be_visible()
     assert db.cliente(given["cliente_id"])["seguimiento_status"] == "derivado"
+
+
+def test_gtr_saves_several_settings_of_a_campaign_at_once_or_none(db: Db, open_view: OpenView) -> None:
+    """The edit form sends what changed in one PATCH: a refusal (a taken name) changes none of
+    the fields and says why on the form; a save applies them all, with one CAMPAIGN_CHANGED."""
+    fibra = int(db.call_one("sp_crear_campana", "Fibra", None, 0, "manual", 0, 3)["campana_id"])
+    db.call("sp_crear_campana", "Ventas", None, 0, "manual", 0, 3)
+    panel = open_view("/gtr/campanas", make_token(db, "gtr")).page
+    panel.get_by_role("button", name="Editar la campaña Fibra").click()
+    panel.get_by_label("Nombre de la campaña").fill("Ventas")
+    panel.locator("#campana-prioridad").fill("7")
+    panel.locator("#campana-timeout").fill("900")
+    before = db.snapshot()
+    panel.get_by_role("button", name="Guardar cambios").click()
+    expect(panel.locator("#campana-form .form-error")).to_have_text(re.compile(r"\S"))
+    assert db.snapshot() == before, "a refused save changed something"
+
+    mark = int(db.query("SELECT COALESCE(MAX(id), 0) AS n FROM outbox")[0]["n"])
+    panel.get_by_label("Nombre de la campaña").fill("Fibra Norte")
+    panel.get_by_role("button", name="Guardar cambios").click()
+    row = panel.locator("#campanas tr.campana", has_text="Fibra Norte")
+    expect(row).to_contain_text("900 s", timeout=LIVE)
+    (saved,) = db.query("SELECT nombre, prioridad, timeout_segundos FROM campanas WHERE id = %s", (fibra,))
+    assert saved == {"nombre": "Fibra Norte", "prioridad": 7, "timeout_segundos": 900}
+    events = db.query("SELECT id FROM outbox WHERE event_type = 'CAMPAIGN_CHANGED' AND id > %s", (mark,))
+    assert len(events) == 1, "one event for the whole save"

@@ -34,7 +34,10 @@ async def test_gtr_creates_lists_and_configures_campaigns(db: Db, people: People
         after = await gtr.call("PATCH", f"/api/campanas/{fibra}",
                                {"timeoutSegundos": None, "modo": "manual", "activa": False}, expect=200)
         assert (after["timeout_segundos"], after["modo"], after["activa"]) == (None, "manual", False)
-        await board.until_type("CAMPAIGN_CHANGED", count=4)
+        # One event for the whole PATCH (tests/gateway/test_campana_patch.py: all or nothing).
+        patched = (await board.until_type("CAMPAIGN_CHANGED", count=2))[-1]
+        assert (patched["data"]["timeoutSegundos"], patched["data"]["modo"], patched["data"]["activa"]) == (
+            None, "manual", False)
 
         # Refusals: the name taken (409), unknown campaign (404), bad bodies (422, no call).
         status, body = await gtr.status("POST", "/api/campanas", {"nombre": "Fibra"})

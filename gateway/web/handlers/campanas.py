@@ -26,11 +26,7 @@ async def crear_campana(request: web.Request, caller: Caller, body: CampanaNueva
 
 async def configurar_campana(request: web.Request, caller: Caller, body: CambiosCampana,
                              campana_id: int) -> web.Response:
-    """Change settings of a campaign, one sp_configurar_campana call per field, in the
-    order of models_enrutamiento.CAMPOS_CAMPANA (each its own transaction: a refusal leaves the fields
-    before it changed). Answers the campaign as the last call left it."""
-    campana = None
-    for clave, valor in body.claves():
-        campana = await procedures.configurar_campana(_db(request), campana_id, clave, valor)
-    assert campana is not None  # the model demands at least one field
-    return answer(campana)
+    """Change settings of a campaign: every field given in one sp_configurar_campana_varios
+    call, so in one transaction (all of them or none) with one CAMPAIGN_CHANGED. Answers the
+    campaign as it is once that call committed."""
+    return answer(await procedures.configurar_campana_varios(_db(request), campana_id, body.cambios()))

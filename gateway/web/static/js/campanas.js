@@ -149,7 +149,7 @@ async function saveCampaign(event) {
     if (id) {
       const before = state.campanas.find((c) => String(c.campana_id) === id);
       const changed = { ...body, activa: form.activa.checked };
-      // Only what changed: each field is one call and one event.
+      // Only what changed (the PATCH applies the fields given together: one transaction, one event).
       const keys = { nombre: "nombre", modo: "modo", prioridad: "prioridad", timeoutSegundos: "timeout_segundos",
         reciclajeSegundos: "reciclaje_segundos", maxDevoluciones: "max_devoluciones", activa: "activa" };
       for (const [field, column] of Object.entries(keys)) {
