@@ -12,8 +12,9 @@
 --                        with GTR;
 --   pausa_tras_timeouts  0-1000 (0: never), or NULL for the global pausa_timeouts_consecutivos;
 --   activa               1 or 0 (an inactive campaign is not distributed nor pulled).
--- Event CAMPAIGN_CHANGED. When the campaign is (now) active and auto, the distribution runs
--- for it once this has committed. Refused: unknown campaign (45010), unknown clave or bad
+-- Event CAMPAIGN_CHANGED. When the setting is modo, activa or max_devoluciones (the ones that
+-- can give the queue customers or the campaign asesores) and the campaign is now active and
+-- auto, the distribution runs for it once this has committed. Refused: unknown campaign (45010), unknown clave or bad
 -- value (45007), nombre taken (45011). Result set: the campaign's row, as sp_listar_campanas
 -- shows it. The rules are _validar_configuracion_campana's and the change
 -- _aplicar_configuracion_campana's, shared with sp_configurar_campana_varios (several settings
