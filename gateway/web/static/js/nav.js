@@ -1,6 +1,7 @@
 // The GTR pages and the navigation between them: the one list a new GTR page adds itself to.
-// A page puts <nav id="paginas" class="pagenav" aria-label="Páginas de GTR"></nav> in its
-// top bar (after .brand) and calls fillPageNav(). Links carry no token: each page reads the
+// A page asks for <nav id="paginas" class="pagenav" aria-label="Páginas de GTR"></nav> in its
+// top bar with `nav` in its placeholder (<header data-comun="barra nav …">, see static/comun/)
+// and calls fillPageNav(). Links carry no token: each page reads the
 // GTR token from this tab's sessionStorage (api.js), so moving between them keeps the session.
 
 import { el } from "./common.js";
