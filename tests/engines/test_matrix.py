@@ -161,12 +161,14 @@ def test_engines_run_at_once_and_each_ones_output_is_printed_whole_in_engine_ord
 
 def start_matrix(tmp_path: Path, tests: Path, *engines: str) -> tuple[subprocess.Popen[bytes], Path]:
     """The runner on ``tests`` in a session of its own (a Ctrl-C to it reaches nothing else
-    here), its output going to a file."""
+    here), its output going to a file. SIGINT as a terminal leaves it: a suite started in the
+    background by a script (``cmd &``) ignores SIGINT, and its children would inherit that."""
     out = tmp_path / "out.txt"
     with out.open("w") as sink:
         runner = subprocess.Popen([sys.executable, "-m", "tests.engines.matrix", "--engines", ",".join(engines),
                                    "--jobs", "2", "--", str(tests)], cwd=REPO, stdout=sink,
-                                  stderr=subprocess.STDOUT, env=matrix_env(tmp_path), start_new_session=True)
+                                  stderr=subprocess.STDOUT, env=matrix_env(tmp_path), start_new_session=True,
+                                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     return runner, out
 
 
