@@ -36,9 +36,12 @@ def start() -> Iterator[Callable[[Path, int], subprocess.Popen[str]]]:
 
     def run(data_dir: Path, port: int) -> subprocess.Popen[str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SEGUIMIENTO_")}
+        # SIGINT as in a terminal, where Ctrl-C comes from: a suite started in the background
+        # by a script (`cmd &`) ignores SIGINT, which its children would inherit.
         proc = subprocess.Popen(
             [sys.executable, "-m", "gateway", "run", "--data-dir", str(data_dir), "--port", str(port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         started.append(proc)
         return proc
 
