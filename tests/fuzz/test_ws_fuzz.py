@@ -352,10 +352,10 @@ async def test_websocket_attacks_change_nothing_and_others_keep_their_events(db:
             caller, since_spec, frames, leave = drawn
             attack = Attack(caller, resolve(since_spec, latest), frames, leave)
             note(f"attack: {attack}")
-            before = snapshot(db)
+            before = without_presence(snapshot(db))
             outcome = call(attack_once(session, gw.base, world, attack, latest))
             note(f"outcome: {outcome}")
-            after = snapshot(db)
+            after = without_presence(snapshot(db))
             if before != after:
                 tally.database_changes += 1
             assert before == after, [t for t in before if before[t] != after[t]]
@@ -549,3 +549,10 @@ async def test_rapid_connect_and_disconnect_leaves_nothing_behind(db: Db, world:
     reliability.inputs = "GTR and asesor tokens, with and without since"
     reliability.figures(sockets_left_behind=0, database_changes=0, observer_events_lost=0,
                         connections=rounds * per_round, seconds=time.monotonic() - started)
+
+
+def without_presence(tables: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The snapshot without asesores_conexion: the gateway reports the asesores with a live
+    socket (ana's, here) every presence interval on its own clock, so its last-seen times move
+    whatever an attack does (seen once in CI, under load)."""
+    return {name: rows for name, rows in tables.items() if name != "asesores_conexion"}
