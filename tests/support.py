@@ -14,7 +14,9 @@ import pytest
 
 from gateway.db.dburl import DatabaseUrl
 from gateway.db.errors import ErrorCode
+from gateway.db.migrate import migrate
 from gateway.db.sqlfiles import load_objects
+from tests.dbserver import create_database, drop_database, throwaway_name
 from toolkit.db import Row, call, connect, explain_statement
 
 DEFAULT_CONFIG = {
@@ -188,3 +190,22 @@ def wait_for(predicate: Callable[[], bool], what: str, timeout: float = 10) -> N
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.01)
+
+
+@contextmanager
+def dba_database(server: DatabaseUrl, prefix: str, options: str = "") -> Iterator[Db]:
+    """A throwaway database made the way a DBA makes one, ``CREATE DATABASE name {options}``,
+    migrated, with its events disabled (tests run the sweep and the distribution themselves,
+    so no scheduled run races their assertions); dropped afterwards."""
+    url = create_database(server.with_database(throwaway_name(prefix)), options)
+    try:
+        migrate(url)
+        db = Db(url)
+        try:
+            for event in EVENTS:
+                db.execute(f"ALTER EVENT {event} DISABLE")
+            yield db
+        finally:
+            db.close()
+    finally:
+        drop_database(url)

@@ -19,10 +19,8 @@ from collections.abc import Iterator
 import pytest
 
 from gateway.db.dburl import DatabaseUrl
-from gateway.db.migrate import migrate
 from gateway.db.sqlfiles import load_objects
-from tests.dbserver import create_database, drop_database, throwaway_name
-from tests.support import EVENTS, Db
+from tests.support import Db, dba_database
 
 # What a DBA may have typed after CREATE DATABASE name.
 DEFAULTS = {
@@ -36,18 +34,8 @@ NAMES = ("José Ñúñez Peña", "王小明", "Ana 😀 Pérez", "Zoë Ünal-Çe
 
 @pytest.fixture(params=list(DEFAULTS), scope="module")
 def dba_db(request: pytest.FixtureRequest, server: DatabaseUrl) -> Iterator[Db]:
-    url = create_database(server.with_database(throwaway_name("seg_dba")), DEFAULTS[request.param])
-    try:
-        migrate(url)
-        db = Db(url)
-        for event in EVENTS:
-            db.execute(f"ALTER EVENT {event} DISABLE")
-        try:
-            yield db
-        finally:
-            db.close()
-    finally:
-        drop_database(url)
+    with dba_database(server, "seg_dba", DEFAULTS[request.param]) as db:
+        yield db
 
 
 @pytest.fixture

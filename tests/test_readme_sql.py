@@ -20,9 +20,8 @@ from typing import Any
 import pytest
 
 from gateway.db.dburl import DatabaseUrl
-from gateway.db.migrate import migrate
-from tests.dbserver import client_command, create_database, drop_database, throwaway_name
-from tests.support import EVENTS, Db
+from tests.dbserver import client_command
+from tests.support import Db, dba_database
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SQL_BLOCK = re.compile(r"^```sql\n(.*?)^```", re.M | re.S)
@@ -36,18 +35,8 @@ def readme_sessions() -> list[str]:
 def fresh(server: DatabaseUrl) -> Iterator[Db]:
     """A database of its own, ids starting at 1 as on a DBA's new install. Its events are
     disabled: what the sessions promise must happen in their own calls."""
-    url = create_database(server.with_database(throwaway_name("seg_readme")))
-    try:
-        migrate(url)
-        db = Db(url)
-        for event in EVENTS:
-            db.execute(f"ALTER EVENT {event} DISABLE")
-        try:
-            yield db
-        finally:
-            db.close()
-    finally:
-        drop_database(url)
+    with dba_database(server, "seg_readme") as db:
+        yield db
 
 
 def run_as_dba(url: DatabaseUrl, session: str) -> str:
